@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+//
+// The data path reads top to bottom through the targets:
+//   CLibUV (libuv) -> UVLoop (the only code calling uv_*) -> HTTPServerCore (connections, framing,
+//   timeouts; app-agnostic, drives an application through the `Responder` seam) -> WSGIServer (the
+//   WSGI gateway: environ, start_response, makeServer) -> wsgi-demo (the CLI).
+// HTTP1Parser (pure, incremental) and WSGI (the interface apps are written against) depend on nothing.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "swift-wsgi",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WSGI", targets: ["WSGI"]),
+        .library(name: "WSGIServer", targets: ["WSGIServer"]),
+        .library(name: "HTTP1Parser", targets: ["HTTP1Parser"]),
+        .executable(name: "wsgi-demo", targets: ["wsgi-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .target(name: "WSGI", swiftSettings: strict),
+        .target(name: "HTTP1Parser", swiftSettings: strict),
+        .target(
+            name: "UVLoop",
+            dependencies: ["CLibUV", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HTTPServerCore",
+            dependencies: [
+                "UVLoop", "HTTP1Parser", "WSGI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WSGIServer",
+            dependencies: [
+                "WSGI", "HTTPServerCore", "HTTP1Parser",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
+        .executableTarget(
+            name: "wsgi-demo",
+            dependencies: [
+                "WSGIServer", "DemoApps",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "WSGITests", dependencies: ["WSGI"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTP1ParserTests",
+            dependencies: ["HTTP1Parser"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UVLoopTests",
+            dependencies: ["UVLoop", "CLibUV"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "WSGIServer", "DemoApps", "WSGI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["WSGIServer", "DemoApps", "WSGI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+    ]
+)

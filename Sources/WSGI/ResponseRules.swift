@@ -1,0 +1,134 @@
+/// An application broke the WSGI contract. Servers raise these from `start_response` and `write`
+/// (so the error surfaces while the application still runs) and answer 500 when nothing was sent.
+public enum WSGIError: Error, Equatable, CustomStringConvertible {
+    /// Not three digits (100-999), one space and a reason without control characters.
+    case invalidStatus(String)
+    /// Not an RFC 9110 token.
+    case invalidHeaderName(String)
+    /// A control character (CR, LF, NUL, ...) in a header value: response splitting.
+    case invalidHeaderValue(name: String)
+    /// A scalar above U+00FF in a status or header string (PEP 3333: native strings are latin-1).
+    case notLatin1(String)
+    /// A hop-by-hop header (Connection, Transfer-Encoding, ...): connection management is the server's.
+    case hopByHopHeader(String)
+    /// A `Status` header (CGI's spelling of the status line), refused as wsgiref.validate does.
+    case statusHeader
+    /// `start_response` called again without an error.
+    case startResponseCalledTwice
+    /// `write` called before `start_response`.
+    case writeBeforeStartResponse
+    /// The body ended (or produced data) but `start_response` was never called.
+    case startResponseNotCalled
+    /// `write` called from inside the body's iteration, which PEP 3333 forbids.
+    case writeDuringIteration
+
+    public var description: String {
+        switch self {
+        case .invalidStatus(let status): return "invalid status line \(status.debugDescription)"
+        case .invalidHeaderName(let name): return "invalid header name \(name.debugDescription)"
+        case .invalidHeaderValue(let name): return "control character in the value of header \(name.debugDescription)"
+        case .notLatin1(let text): return "string is not ISO-8859-1: \(text.debugDescription)"
+        case .hopByHopHeader(let name): return "hop-by-hop header \(name.debugDescription) is the server's to send"
+        case .statusHeader: return "a Status header is not allowed; pass the status to start_response"
+        case .startResponseCalledTwice: return "start_response called a second time without an error"
+        case .writeBeforeStartResponse: return "write() called before start_response()"
+        case .startResponseNotCalled: return "the application returned without calling start_response()"
+        case .writeDuringIteration: return "write() called while the server iterates the body"
+        }
+    }
+}
+
+/// The rules a status line and response headers must follow (PEP 3333 and RFC 9110), shared by
+/// servers (checked inside `start_response`) and by ``Validator``.
+public enum ResponseRules {
+    /// The numeric code of a status line like `"200 OK"`, or throws ``WSGIError/invalidStatus(_:)``.
+    public static func statusCode(of status: String) throws -> Int {
+        var contiguous = status
+        return try contiguous.withUTF8 { try statusCode(bytes: UnsafeRawBufferPointer($0), status: status) }
+    }
+
+    private static func statusCode(bytes: UnsafeRawBufferPointer, status: String) throws -> Int {
+        guard bytes.count >= 4, bytes[3] == UInt8(ascii: " ") else { throw WSGIError.invalidStatus(status) }
+        var code = 0
+        for index in 0..<3 {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw WSGIError.invalidStatus(status) }
+            code = code * 10 + Int(digit)
+        }
+        guard code >= 100 else { throw WSGIError.invalidStatus(status) }
+        try checkText(bytes[4...], of: status) { WSGIError.invalidStatus(status) }
+        return code
+    }
+
+    /// Checks one header pair; throws the precise ``WSGIError``.
+    public static func check(headerName name: String, value: String) throws {
+        guard isToken(name) else { throw WSGIError.invalidHeaderName(name) }
+        if isHopByHop(name) { throw WSGIError.hopByHopHeader(name) }
+        if equalsIgnoringCase(name, "status") { throw WSGIError.statusHeader }
+        var contiguous = value
+        try contiguous.withUTF8 { bytes in
+            try checkText(UnsafeRawBufferPointer(bytes)[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
+        }
+    }
+
+    /// True for RFC 9110 token characters only, non-empty.
+    public static func isToken(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        for byte in name.utf8 where !tokenTable[Int(byte)] { return false }
+        return true
+    }
+
+    /// True for the hop-by-hop headers of RFC 9110 §7.6.1 plus `Keep-Alive`, `Trailer(s)` and
+    /// `Proxy-*` (wsgiref's list), compared without case.
+    public static func isHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return equalsIgnoringCase(name, "te")
+        case 7: return equalsIgnoringCase(name, "trailer") || equalsIgnoringCase(name, "upgrade")
+        case 8: return equalsIgnoringCase(name, "trailers")
+        case 10: return equalsIgnoringCase(name, "connection") || equalsIgnoringCase(name, "keep-alive")
+        case 17: return equalsIgnoringCase(name, "transfer-encoding")
+        case 18: return equalsIgnoringCase(name, "proxy-authenticate")
+        case 19: return equalsIgnoringCase(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    /// ASCII case-insensitive equality, for header names.
+    public static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+        let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard name.utf8.count == other.count else { return false }
+        for (byte, expected) in zip(name.utf8, other) where byte | 0x20 != expected && byte != expected {
+            return false
+        }
+        return true
+    }
+
+    /// Text in a status reason or header value: no control characters but HTAB, and (decoded from
+    /// the string's UTF-8) no scalar above U+00FF.
+    private static func checkText(
+        _ bytes: Slice<UnsafeRawBufferPointer>, of text: String, invalid: () -> WSGIError
+    ) throws {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                if (byte < 0x20 && byte != 0x09) || byte == 0x7F { throw invalid() }
+                index += 1
+            } else {
+                // Two-byte UTF-8 sequences starting C2 or C3 encode U+0080...U+00FF (RFC 9110's
+                // obs-text, allowed); any other lead byte is a scalar above U+00FF.
+                guard byte == 0xC2 || byte == 0xC3 else { throw WSGIError.notLatin1(text) }
+                index += 2
+            }
+        }
+    }
+
+    private static let tokenTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
+        for byte in "!#$%&'*+-.^_`|~".utf8 { table[Int(byte)] = true }
+        return table
+    }()
+}

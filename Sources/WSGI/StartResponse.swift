@@ -1,0 +1,45 @@
+/// Response headers as the application gives them: an ordered list of `(name, value)` pairs,
+/// duplicates allowed, exactly as Python's list of tuples.
+public typealias ResponseHeaders = [(String, String)]
+
+/// `start_response(status, response_headers, exc_info=None)`, given to the application by the server.
+///
+/// ```swift
+/// try startResponse("200 OK", [("Content-Type", "text/plain")])
+/// ```
+///
+/// The server checks `status` and `headers` when it is called and throws there (bad status line,
+/// invalid header name or value, a code point above U+00FF, a hop-by-hop header). The headers are
+/// stored, not sent: they leave with the first non-empty body chunk, or at the end of an empty body.
+///
+/// A second call is an error unless `error` is given (Python's `exc_info`): then, while nothing has
+/// been sent, the new status and headers replace the stored ones; once headers are out, the call
+/// rethrows `error` and the server aborts the response.
+///
+/// Returns the legacy ``Write`` callable. Use it only from the thread the application runs on.
+public struct StartResponse {
+    public typealias Function = (_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write
+
+    private let function: Function
+
+    /// Servers (and middleware that intercepts the call) build one from the function that does the work.
+    public init(_ function: @escaping Function) { self.function = function }
+
+    @discardableResult
+    public func callAsFunction(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)? = nil) throws -> Write {
+        try function(status, headers, error)
+    }
+}
+
+/// The legacy `write(data)` callable returned by ``StartResponse``.
+///
+/// PEP 3333 keeps it for old frameworks: data written is treated as if the application had yielded
+/// it, before the returned body's chunks. It is on its way to the client (or buffered for
+/// transmission) when the call returns. New applications return a ``ResponseBody`` instead.
+public struct Write {
+    private let function: (Bytes) throws -> Void
+
+    public init(_ function: @escaping (Bytes) throws -> Void) { self.function = function }
+
+    public func callAsFunction(_ data: Bytes) throws { try function(data) }
+}
