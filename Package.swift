@@ -67,11 +67,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "WSGITests", dependencies: ["WSGI"], swiftSettings: strict),
+        .testTarget(name: "WSGITests", dependencies: ["WSGI", "DemoApps"], swiftSettings: strict),
         .testTarget(
             name: "HTTP1ParserTests",
             dependencies: ["HTTP1Parser"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
