@@ -67,6 +67,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the live test suites: in-process server, raw socket client, demo child process.
+        .target(
+            name: "TestSupport",
+            dependencies: ["WSGIServer", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "WSGITests", dependencies: ["WSGI", "DemoApps"], swiftSettings: strict),
         .testTarget(
             name: "HTTP1ParserTests",
@@ -82,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "WSGIServer", "DemoApps", "WSGI",
+                "WSGIServer", "DemoApps", "WSGI", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
@@ -91,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["WSGIServer", "DemoApps", "WSGI", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WSGIServer", "DemoApps", "WSGI", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ]

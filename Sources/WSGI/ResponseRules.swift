@@ -97,7 +97,8 @@ public enum ResponseRules {
     public static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
         let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
         guard name.utf8.count == other.count else { return false }
-        for (byte, expected) in zip(name.utf8, other) where byte | 0x20 != expected && byte != expected {
+        // Fold upper-case letters only: `byte | 0x20` alone would also turn CR (0x0D) into "-" (0x2D).
+        for (byte, expected) in zip(name.utf8, other) where (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != expected {
             return false
         }
         return true

@@ -1,0 +1,197 @@
+# Benchmarks/lib.sh: shared by run.sh and instructions.sh (sourced, not run).
+# Builds the tools, starts and stops servers, reads /proc. Progress goes to stderr; tables to stdout.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+OUT="$BENCH_DIR/out"
+HOST=127.0.0.1
+START_TIMEOUT=${BENCH_START_TIMEOUT:-30}  # seconds a server gets to print "Listening on ..."
+STOP_TIMEOUT=${BENCH_STOP_TIMEOUT:-10}    # seconds a server gets to exit after SIGTERM
+CLK_TCK=$(getconf CLK_TCK)
+
+CHILDREN=()  # servers still running; the EXIT trap stops them
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+    printf '\nerror: %s\n' "$*" >&2
+    exit 1
+}
+
+# On any exit: SIGTERM every server still running, SIGKILL what is left after 5 s.
+cleanup() {
+    local pid tries=100
+    [ ${#CHILDREN[@]} -gt 0 ] || return 0
+    for pid in "${CHILDREN[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${CHILDREN[@]}"; do
+        while kill -0 "$pid" 2>/dev/null && [ $((tries -= 1)) -gt 0 ]; do sleep 0.05; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+need() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || die "'$tool' is not installed (make bench installs it via scripts/ensure-packages.sh)"
+    done
+}
+
+# Builds the floor server and the C clients into out/ (a second or two; always rebuilt so they match the source).
+build_tools() {
+    mkdir -p "$OUT"
+    local uv
+    uv=$(pkg-config --cflags --libs libuv 2>/dev/null || echo -luv)
+    # shellcheck disable=SC2086  # $uv is a list of compiler flags
+    gcc -O2 -Wall -Wextra -o "$OUT/floor" "$BENCH_DIR/floor/floor.c" $uv ||
+        die "building the floor server failed (needs gcc and libuv1-dev)"
+    gcc -O2 -Wall -Wextra -o "$OUT/benchclient" "$BENCH_DIR/clients/benchclient.c" ||
+        die "building benchclient failed"
+}
+
+# Sets OURS (an array: the command of "our" server, without --app/--bind). With OURS_CMD set, that command
+# is used as is (relative paths are relative to the repository root) and nothing is built; otherwise the
+# release demo is built first. The command must exec the server (not fork it): its PID is the one measured.
+resolve_ours() {
+    if [ -n "${OURS_CMD:-}" ]; then
+        read -r -a OURS <<<"$OURS_CMD"
+        log "ours: OURS_CMD=$OURS_CMD (no swift build)"
+    else
+        log "building wsgi-demo (swift build -c release --product wsgi-demo) ..."
+        (cd "$ROOT" && ${SWIFT:-swift} build -c release --product wsgi-demo) >&2 ||
+            die "swift build -c release --product wsgi-demo failed (output above). The harness needs that binary; to run it against another server meanwhile, set OURS_CMD (e.g. OURS_CMD=Benchmarks/out/floor)."
+        OURS=("$ROOT/.build/release/wsgi-demo")
+    fi
+    [ -x "${OURS[0]}" ] || command -v "${OURS[0]}" >/dev/null ||
+        die "ours: '${OURS[0]}' is not an executable"
+}
+
+# server_cmd SERVER APP: sets CMD (array) to the command line of SERVER (ours|floor) serving APP (hello|stream).
+# STREAM_N/STREAM_SIZE (set by the caller) give the floor's stream shape; ours reads them from the query.
+server_cmd() {
+    case "$1/$2" in
+        ours/hello) CMD=("${OURS[@]}" --app hello) ;;
+        ours/stream) CMD=("${OURS[@]}" --app stream) ;;
+        floor/hello) CMD=("$OUT/floor") ;;
+        floor/stream) CMD=("$OUT/floor" --stream "$STREAM_N" "$STREAM_SIZE") ;;
+        *) die "server_cmd: unknown $1/$2" ;;
+    esac
+}
+
+# start_server LABEL CPU CMD...: runs CMD --bind HOST:0 in the background, pinned to CPU (or unpinned when
+# CPU is "-"), and waits for its "Listening on http://HOST:PORT" line on stdout. Sets SERVER_PID and
+# SERVER_PORT. Dies, showing the server's output, if it exits first or says nothing within START_TIMEOUT.
+start_server() {
+    local label=$1 cpu=$2
+    shift 2
+    mkdir -p "$OUT/logs"
+    local stdout_log="$OUT/logs/$label.stdout" stderr_log="$OUT/logs/$label.stderr"
+    local pin=()
+    [ "$cpu" = "-" ] || pin=(taskset -c "$cpu")
+    # taskset execs the server, so $! is the server's own PID (the one /proc is read for).
+    "${pin[@]}" "$@" --bind "$HOST:0" >"$stdout_log" 2>"$stderr_log" &
+    SERVER_PID=$!
+    SERVER_LABEL=$label
+    SERVER_STDERR=$stderr_log
+    CHILDREN+=("$SERVER_PID")
+    local deadline=$((SECONDS + START_TIMEOUT)) line rc
+    while :; do
+        line=$(grep -m1 -o 'Listening on http://[^[:space:]]*' "$stdout_log" 2>/dev/null || true)
+        if [ -n "$line" ]; then
+            SERVER_PORT=${line##*:}
+            [[ "$SERVER_PORT" =~ ^[0-9]+$ ]] && [ "$SERVER_PORT" -ne 0 ] ||
+                die "$label: cannot read a port from '$line'"
+            break
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            rc=0
+            wait "$SERVER_PID" || rc=$?
+            forget_child "$SERVER_PID"
+            die "$label exited (code $rc) without printing 'Listening on http://HOST:PORT'.
+  command: ${pin[*]} $* --bind $HOST:0
+  stdout:  $(tail -n 5 "$stdout_log")
+  stderr:  $(tail -n 5 "$stderr_log")"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] ||
+            die "$label did not print 'Listening on http://HOST:PORT' within ${START_TIMEOUT}s (BENCH_START_TIMEOUT).
+  command: ${pin[*]} $* --bind $HOST:0
+  stderr:  $(tail -n 5 "$stderr_log")"
+        sleep 0.05
+    done
+    local comm
+    comm=$(cat "/proc/$SERVER_PID/comm" 2>/dev/null || true)
+    case "$comm" in
+        sh | bash | dash | env | taskset)
+            log "warning: $label runs as '$comm': the server is a child of it, so CPU and RSS read for PID $SERVER_PID are not the server's (make the command exec the server)" ;;
+    esac
+}
+
+forget_child() {
+    local pid keep=()
+    for pid in "${CHILDREN[@]}"; do
+        [ "$pid" = "$1" ] || keep+=("$pid")
+    done
+    CHILDREN=("${keep[@]}")
+}
+
+# stop_server: SIGTERM, wait up to STOP_TIMEOUT (then SIGKILL). Sets STOP_RC to the server's exit code.
+stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    local deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$SERVER_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.05
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        log "warning: server $SERVER_PID still running ${STOP_TIMEOUT}s after SIGTERM; sending SIGKILL"
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    STOP_RC=0
+    wait "$SERVER_PID" || STOP_RC=$?
+    forget_child "$SERVER_PID"
+}
+
+# check_alive: dies with the exit status and stderr of the current server if it has gone (crashed during
+# a measurement): a crash is a bug to look at, not a figure.
+check_alive() {
+    local state rc=0
+    state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$SERVER_PID/stat" 2>/dev/null || true)
+    case "$state" in
+        "" | Z | X) ;;
+        *) return 0 ;;
+    esac
+    wait "$SERVER_PID" || rc=$?
+    forget_child "$SERVER_PID"
+    die "$SERVER_LABEL died during the measurement (wait status $rc).
+  stderr: $(tail -n 5 "$SERVER_STDERR")"
+}
+
+# cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
+# Fields 14 and 15 of /proc/PID/stat; counted after the ")" closing the command name, which may hold spaces.
+cpu_ticks() {
+    awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# status_kb PID KEY: a "KEY: N kB" line of /proc/PID/status (VmRSS, VmHWM), in kB.
+status_kb() {
+    awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"
+}
+
+# The machine line printed above every table.
+machine_line() {
+    local cpu
+    cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+    printf 'machine: %s, %s cores, %s %s\n' "${cpu:-unknown CPU}" "$(nproc)" "$(uname -sr)" "$(uname -m)"
+}
+
+# Raises the open-file limit to at least $1 (root may raise the hard limit too).
+raise_nofile() {
+    local want=$1
+    [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want" ] || return 0
+    ulimit -n "$want" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+    [ "$(ulimit -n)" -ge "$want" ] ||
+        die "need ulimit -n >= $want, have $(ulimit -n) (hard $(ulimit -Hn)); raise the hard limit or run as root"
+}

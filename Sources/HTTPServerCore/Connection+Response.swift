@@ -1,0 +1,172 @@
+import Logging
+import UVLoop
+import WSGI
+
+/// Pulling, framing and writing the response in progress.
+extension Connection {
+    /// The next part from the application, or nil when it will arrive later (pool threads).
+    func nextPart() -> ResponsePart? {
+        if fileBody != nil { return nextFileBlock() }
+        switch exchange {
+        case .inline(let call, let started)?:
+            let source = started ?? call.start()
+            if started == nil { exchange = .inline(call, source) }
+            return source.next()
+        case .pooled(let channel)?:
+            return channel.takePart()
+        case nil:
+            return nil
+        }
+    }
+
+    func handle(_ part: ResponsePart) {
+        switch part {
+        case .head(let head, let chunk, let final):
+            framing = ResponseFraming(head: head, request: request, out: worker.out, date: worker.date, serverLine: worker.serverLine)
+            if let chunk { appendBody(chunk) }
+            if final { completeResponse() }
+        case .chunk(let chunk, let final):
+            guard framing != nil else { return abortResponse("body chunk before the response head") }
+            appendBody(chunk)
+            if final { completeResponse() }
+        case .file(let slice):
+            guard framing != nil else { return abortResponse("file body before the response head") }
+            sendFile(slice)
+        case .end:
+            guard framing != nil else { return abortResponse("response ended without a head") }
+            completeResponse()
+        case .abort(let reason):
+            abortResponse(reason)
+        }
+    }
+
+    /// The rest of the body comes from a file, read one block per pull like any other chunk.
+    func sendFile(_ slice: FileSlice) {
+        fileBody = FileBody(slice)
+    }
+
+    private func nextFileBlock() -> ResponsePart {
+        do {
+            guard let block = try fileBody?.nextBlock() else {
+                fileBody = nil
+                return .end
+            }
+            return .chunk(block, final: false)
+        } catch {
+            fileBody = nil
+            return .abort("file body: \(error)")
+        }
+    }
+
+    func appendBody(_ chunk: Bytes) {
+        guard exchange != nil, !chunk.isEmpty, framing != nil else { return }
+        switch framing!.append(chunk, to: worker.out) {
+        case .more:
+            mustFlush = true
+        case .lengthReached(let excess):
+            if excess > 0 {
+                worker.logger.warning("application sent more than its Content-Length; extra bytes dropped", metadata: [
+                    "peer": "\(peerDescription)", "excess": "\(excess)",
+                ])
+            }
+            completeResponse()
+        case .noBody:
+            completeResponse()
+        }
+    }
+
+    /// The body ended (or was cut at its Content-Length): terminate the framing, close the
+    /// application's body, and get ready for the next request or close.
+    func completeResponse() {
+        guard exchange != nil, var framing else { return }
+        let ending = framing.finish(into: worker.out)
+        endExchange()
+        if case .short(let sent, let declared) = ending {
+            worker.logger.error("application sent less than its Content-Length; closing the connection", metadata: [
+                "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
+            ])
+        }
+        logAccess(status: framing.status, bytes: framing.bodyBytes)
+        self.framing = nil
+        mustFlush = false
+        phase = .idle
+        if !framing.keepAlive || worker.isDraining {
+            closeAfterResponse = true
+        } else {
+            arm(.keepAliveIdle)
+        }
+    }
+
+    /// The application failed after the head went out, or broke the protocol: what was queued
+    /// still goes out, then the connection closes without completing the framing, so the client
+    /// can tell the response is truncated.
+    func abortResponse(_ reason: String) {
+        worker.logger.error("response aborted", metadata: ["peer": "\(peerDescription)", "reason": "\(reason)"])
+        endExchange()
+        framing = nil
+        mustFlush = false
+        phase = .failed
+        closeAfterResponse = true
+    }
+
+    /// Closes the application's body exactly once (PEP 3333: `close()` on every path).
+    func endExchange() {
+        fileBody = nil
+        switch exchange {
+        case .inline(_, let source)?:
+            source?.close()
+        case .pooled(let channel)?:
+            channel.finish()
+        case nil:
+            break
+        }
+        exchange = nil
+    }
+
+    /// Sends the queued output.
+    /// - Returns: true when the kernel took all of it; false when a write is pending or the
+    ///   connection failed (then it is closed).
+    func flush(forceAsync: Bool = false) -> Bool {
+        do {
+            let done = try worker.out.flush(to: stream, forceAsync: forceAsync)
+            if !done {
+                writePending = true
+                arm(.write)
+            }
+            return done
+        } catch let error as UVError where error.isDisconnect {
+            worker.logger.debug("client went away during a write", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            closeNow()
+            return false
+        } catch {
+            worker.logger.info("write failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            closeNow()
+            return false
+        }
+    }
+
+    func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?) {
+        writePending = false
+        if let error {
+            if !error.isCancelled {
+                worker.logger.debug("write failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            }
+            closeNow()
+            return
+        }
+        guard closing == .open else { return }
+        arm(exchange != nil ? .none : (closeAfterResponse ? .none : .keepAliveIdle))
+        driveBufferedInput()
+        settle()
+    }
+
+    func logAccess(status: Int, bytes: Int) {
+        guard let logger = worker.accessLogger else { return }
+        logger.info("\(requestLine?.method ?? "-") \(requestLine?.target ?? "-") \(status)", metadata: [
+            "peer": "\(peerDescription)",
+            "status": "\(status)",
+            "bytes": "\(bytes)",
+            "duration_ms": "\(worker.loop.now - requestStart)",
+        ])
+    }
+}

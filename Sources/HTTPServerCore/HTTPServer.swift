@@ -1,0 +1,169 @@
+import Logging
+import Synchronization
+import UVLoop
+
+/// An HTTP/1.1 server on libuv that drives applications through a ``Responder``.
+///
+/// ```swift
+/// let server = try HTTPServer(configuration: configuration, responder: gateway) // binds now
+/// server.serveForever()                                                          // blocks until shutdown
+/// ```
+///
+/// `init` creates the event loops and binds their listeners, so the real port is known at once and
+/// bind errors are thrown there. ``serveForever()`` runs them (the first loop on the calling thread)
+/// and returns after ``shutdown(graceful:)``; ``run()`` does the same from async code.
+///
+/// Thread-safe: `shutdown` and `state` from any thread. Serving can start once.
+public final class HTTPServer: Sendable {
+    /// The lifecycle, logged on each transition.
+    public enum State: String, Sendable {
+        case ready, running, shuttingDown, stopped
+    }
+
+    /// The address the server listens on (the real port when configured with port 0).
+    public let localAddress: SocketAddress
+    private let remotes: [WorkerRemote]
+    private let handoff: WorkerHandoff
+    private let pool: ThreadPool?
+    private let lifecycle: Mutex<State>
+    private let uncleanLoops = Atomic<Int>(0)
+    private let logger: Logger
+
+    /// Creates the loops and binds. Throws when the address cannot be bound.
+    public init(configuration: ServerConfiguration, responder: any Responder) throws {
+        logger = configuration.logger
+        let openFiles = ResourceLimits.raiseOpenFiles()
+        let loops = max(1, configuration.loops)
+        // Leave room for spool files, inherited descriptors and the loops' own.
+        let connectionCeiling = max(1, min(configuration.maxConnections, openFiles - 32 - 8 * loops))
+        let pool = configuration.threads > 0 ? ThreadPool(threads: configuration.threads, name: "wsgi-app") : nil
+        let info = ServerInfo(
+            software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
+            multithread: configuration.threads > 0, multiprocess: configuration.multiprocess
+        )
+        var workers: [LoopWorker] = []
+        var port = configuration.port
+        do {
+            for _ in 0..<loops {
+                let worker = try LoopWorker(
+                    configuration: configuration,
+                    listen: .address(host: configuration.host, port: port, reusePort: loops > 1),
+                    responder: responder, serverInfo: info, pool: pool,
+                    maxConnections: max(1, connectionCeiling / loops)
+                )
+                workers.append(worker)
+                // Later loops bind the port the first one got (port 0 picks it once).
+                port = try worker.boundAddress().port
+            }
+        } catch {
+            for worker in workers { worker.remote.post(.shutdown(graceful: false)); worker.run() }
+            pool?.stop()
+            throw error
+        }
+        localAddress = try workers[0].boundAddress()
+        remotes = workers.map(\.remote)
+        handoff = WorkerHandoff(workers)
+        self.pool = pool
+        lifecycle = Mutex(.ready)
+        logger.info("listening", metadata: [
+            "address": "\(localAddress)", "loops": "\(loops)", "threads": "\(configuration.threads)",
+            "open_files_limit": "\(openFiles)", "max_connections": "\(connectionCeiling)",
+        ])
+    }
+
+    public var state: State { lifecycle.withLock { $0 } }
+
+    /// Once stopped: true when every event loop closed with no libuv handle left open.
+    public var closedCleanly: Bool { state == .stopped && uncleanLoops.load(ordering: .acquiring) == 0 }
+
+    private func record(_ closedCleanly: Bool) {
+        if !closedCleanly { uncleanLoops.add(1, ordering: .releasing) }
+    }
+
+    /// Serves until ``shutdown(graceful:)``; the first loop runs on the calling thread.
+    public func serveForever() {
+        guard let workers = begin() else { return }
+        let others = workers.dropFirst().enumerated().map { index, worker in
+            let transfer = WorkerHandoff.Transfer(worker)
+            return OSThread.start(name: "wsgi-loop-\(index + 1)") { self.record(transfer.worker.run()) }
+        }
+        record(workers[0].run())
+        for thread in others { thread.join() }
+        end()
+    }
+
+    /// Serves until ``shutdown(graceful:)``, every loop on its own thread; returns when all stopped.
+    public func run() async {
+        guard let workers = begin() else { return }
+        let threads = workers.enumerated().map { index, worker in
+            let transfer = WorkerHandoff.Transfer(worker)
+            return OSThread.start(name: "wsgi-loop-\(index)") { self.record(transfer.worker.run()) }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiter = OSThread.start(name: "wsgi-join") {
+                for thread in threads { thread.join() }
+                continuation.resume()
+            }
+            _ = waiter
+        }
+        end()
+    }
+
+    /// Stops the server. Graceful (the default): stop accepting, let in-flight requests finish
+    /// within the graceful timeout, close idle connections. Not graceful, or a second call: close
+    /// everything now. Safe from any thread, including from an application.
+    public func shutdown(graceful: Bool = true) {
+        let changed = lifecycle.withLock { state -> Bool in
+            guard state == .ready || state == .running else { return false }
+            state = .shuttingDown
+            return true
+        }
+        if changed { logger.info("state", metadata: ["state": "\(State.shuttingDown.rawValue)"]) }
+        for remote in remotes { remote.post(.shutdown(graceful: graceful)) }
+    }
+
+    private func begin() -> [LoopWorker]? {
+        guard let workers = handoff.take() else {
+            logger.error("serveForever/run called twice; ignored")
+            return nil
+        }
+        let started = lifecycle.withLock { state -> Bool in
+            if state == .ready { state = .running }
+            return state == .running
+        }
+        if started { logger.info("state", metadata: ["state": "\(State.running.rawValue)"]) }
+        return workers
+    }
+
+    private func end() {
+        pool?.stop()
+        lifecycle.withLock { $0 = .stopped }
+        logger.info("state", metadata: ["state": "\(State.stopped.rawValue)"])
+    }
+}
+
+/// Hands the workers created by `init` to the threads that run them, once.
+///
+/// `@unchecked Sendable` is sound: `workers` is written in `init` (before the server is shared)
+/// and read exactly once, under `lock`, by ``take()``; after that each worker is used only by the
+/// one loop thread it is given to, and thread creation orders the hand-over.
+private final class WorkerHandoff: @unchecked Sendable {
+    private let lock = Mutex(false)
+    private let workers: [LoopWorker]
+
+    init(_ workers: [LoopWorker]) { self.workers = workers }
+
+    func take() -> [LoopWorker]? {
+        let taken = lock.withLock { taken -> Bool in
+            defer { taken = true }
+            return taken
+        }
+        return taken ? nil : workers
+    }
+
+    /// One worker on its way to the thread that will own it (same argument as above).
+    struct Transfer: @unchecked Sendable {
+        let worker: LoopWorker
+        init(_ worker: LoopWorker) { self.worker = worker }
+    }
+}

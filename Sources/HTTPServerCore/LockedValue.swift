@@ -1,0 +1,51 @@
+import Glibc
+
+/// A value guarded by a pthread mutex, with a condition variable to wait for changes of it: the
+/// blocking hand-off between loop threads and application threads, and state shared by a loop
+/// thread and an application thread (request bodies).
+///
+/// `@unchecked Sendable` is sound: `value` is read and written only inside ``withLock(_:)`` and
+/// ``wait(until:_:)``, both of which hold `mutex` for the whole access; the pthread objects live in
+/// memory allocated once and freed in `deinit`, when no other thread holds a reference.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    /// Changes or reads the value; waiters are woken afterwards.
+    @discardableResult
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer {
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+        }
+        return try body(&value)
+    }
+
+    /// Blocks until `ready(value)` holds, then runs `body` under the same lock.
+    func wait<R>(until ready: (Value) -> Bool, _ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer {
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+        }
+        while !ready(value) { pthread_cond_wait(condition, mutex) }
+        return try body(&value)
+    }
+}

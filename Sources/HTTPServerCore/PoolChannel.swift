@@ -1,0 +1,68 @@
+import WSGI
+
+/// Carries the parts of one response from its application thread to its connection, one part at a
+/// time: the application produces part N+1 only after the loop asked for it, which it does only
+/// once part N was handed to the kernel. So streaming stays one chunk at a time across threads.
+///
+/// Thread: ``run(_:)`` on a pool thread; ``takePart()`` and ``finish()`` on the loop thread.
+final class PoolChannel: Sendable {
+    private struct State {
+        /// A part produced and not yet taken by the loop.
+        var part: ResponsePart?
+        /// The loop is ready for the next part.
+        var wanted = true
+        /// The response is over (complete, aborted, or the client went away): stop and close.
+        var finished = false
+    }
+
+    private let state = LockedValue(State())
+    private let connectionID: Int
+    private let wake: @Sendable (Int) -> Void
+
+    /// - Parameter wake: tells the connection's loop that a part is waiting (thread-safe).
+    init(connectionID: Int, wake: @escaping @Sendable (Int) -> Void) {
+        self.connectionID = connectionID
+        self.wake = wake
+    }
+
+    /// Pool thread: runs the application and feeds its parts until the response is over, then
+    /// closes its body (exactly once, on this thread, as PEP 3333 expects of the app's thread).
+    func run(_ call: any ApplicationCall) {
+        let source = call.start()
+        while true {
+            let proceed = state.wait(until: { $0.wanted || $0.finished }) { state in !state.finished }
+            guard proceed else { break }
+            let part = source.next()
+            let delivered = state.withLock { state -> Bool in
+                guard !state.finished else { return false }
+                state.part = part
+                state.wanted = false
+                return true
+            }
+            guard delivered else { break }
+            wake(connectionID)
+        }
+        source.close()
+    }
+
+    /// Loop thread: the waiting part, or nil (then the application is asked for the next one and
+    /// the loop is woken when it arrives).
+    func takePart() -> ResponsePart? {
+        state.withLock { state in
+            if let part = state.part {
+                state.part = nil
+                return part
+            }
+            state.wanted = true
+            return nil
+        }
+    }
+
+    /// Loop thread: the response is over; the application thread stops and closes the body.
+    func finish() {
+        state.withLock { state in
+            state.finished = true
+            state.part = nil
+        }
+    }
+}

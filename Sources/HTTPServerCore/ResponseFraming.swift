@@ -1,0 +1,133 @@
+import WSGI
+
+/// What the framing of a response needs to know about the request it answers.
+struct RequestSummary {
+    var isHTTP11: Bool
+    var isHead: Bool
+    /// The client allows keeping the connection and the server is not closing it.
+    var keepAlive: Bool
+}
+
+/// Frames one response body (RFC 9112 §6; PEP 3333's framing obligations S50, S59-S61):
+/// writes the head, then each chunk with the chosen framing, and says how the response ended.
+///
+/// - HEAD, 1xx, 204, 304: no body whatever the application yields (Content-Length dropped on 1xx
+///   and 204, kept on HEAD and 304).
+/// - Content-Length given: exactly that many bytes, never more; fewer means the connection closes.
+/// - Otherwise HTTP/1.1: chunked; HTTP/1.0: delimited by closing the connection.
+struct ResponseFraming {
+    enum Framing: Equatable {
+        case none
+        case length(remaining: Int)
+        case chunked
+        case untilClose
+    }
+
+    enum ChunkOutcome: Equatable {
+        /// Framed; the application may produce more.
+        case more
+        /// The declared Content-Length is complete: stop iterating. `excess` bytes were dropped.
+        case lengthReached(excess: Int)
+        /// This response carries no body: stop iterating.
+        case noBody
+    }
+
+    enum Ending: Equatable {
+        case complete
+        /// Fewer bytes than Content-Length declared: the connection must close.
+        case short(sent: Int, declared: Int)
+    }
+
+    private(set) var framing: Framing
+    /// Whether the connection stays open after this response.
+    private(set) var keepAlive: Bool
+    private(set) var bodyBytes = 0
+    let status: Int
+
+    /// Decides the framing and writes status line and headers into `out`.
+    init(head: ResponseHead, request: RequestSummary, out: OutputQueue, date: DateCache, serverLine: [UInt8]) {
+        status = head.status
+        let informational = head.status < 200
+        let noBody = request.isHead || informational || head.status == 204 || head.status == 304
+        var keepAlive = request.keepAlive && !informational
+        if noBody {
+            framing = .none
+        } else if let length = head.contentLength {
+            framing = .length(remaining: length)
+        } else if request.isHTTP11 {
+            framing = .chunked
+        } else {
+            framing = .untilClose
+            keepAlive = false
+        }
+        self.keepAlive = keepAlive
+        let dropLength = informational || head.status == 204
+        let chunked = framing == .chunked
+        out.withScratch { buffer in
+            buffer.append("HTTP/1.1 ")
+            Latin1.encode(head.statusLine, into: &buffer)
+            buffer.append("\r\n")
+            for (name, value) in head.headers {
+                if dropLength && isContentLength(name) { continue }
+                Latin1.encode(name, into: &buffer)
+                buffer.append(": ")
+                Latin1.encode(value, into: &buffer)
+                buffer.append("\r\n")
+            }
+            if !head.hasDate { buffer.append(date.line) }
+            if !head.hasServer { buffer.append(serverLine) }
+            if !keepAlive {
+                buffer.append("Connection: close\r\n")
+            } else if !request.isHTTP11 {
+                buffer.append("Connection: keep-alive\r\n")
+            }
+            if chunked { buffer.append("Transfer-Encoding: chunked\r\n") }
+            buffer.append("\r\n")
+        }
+    }
+
+    /// Frames one non-empty chunk into `out`.
+    mutating func append(_ chunk: Bytes, to out: OutputQueue) -> ChunkOutcome {
+        switch framing {
+        case .none:
+            return .noBody
+        case .length(let remaining):
+            let sent = min(remaining, chunk.count)
+            out.append(sent == chunk.count ? chunk : chunk.slice(0..<sent))
+            bodyBytes += sent
+            framing = .length(remaining: remaining - sent)
+            return remaining - sent == 0 ? .lengthReached(excess: chunk.count - sent) : .more
+        case .chunked:
+            out.withScratch { buffer in
+                buffer.appendHex(chunk.count)
+                buffer.append("\r\n")
+            }
+            out.append(chunk)
+            out.withScratch { $0.append("\r\n") }
+            bodyBytes += chunk.count
+            return .more
+        case .untilClose:
+            out.append(chunk)
+            bodyBytes += chunk.count
+            return .more
+        }
+    }
+
+    /// Ends the body (the chunked terminator) and says whether it is complete.
+    mutating func finish(into out: OutputQueue) -> Ending {
+        switch framing {
+        case .chunked:
+            out.withScratch { $0.append("0\r\n\r\n") }
+            return .complete
+        case .length(let remaining) where remaining > 0:
+            keepAlive = false
+            return .short(sent: bodyBytes, declared: bodyBytes + remaining)
+        case .none, .length, .untilClose:
+            return .complete
+        }
+    }
+
+    private func isContentLength(_ name: String) -> Bool {
+        ResponseRules.equalsIgnoringCase(name, "content-length")
+    }
+}

@@ -1,0 +1,166 @@
+import CLibUV
+
+/// What a ``TCPStream`` reports. All calls arrive on the loop's thread.
+public protocol TCPStreamDelegate: AnyObject {
+    /// Bytes arrived. They live in the loop's shared read buffer: valid only during this call.
+    func streamDidRead(_ stream: TCPStream, _ bytes: UnsafeRawBufferPointer)
+    /// The peer finished sending (FIN). Reading has stopped.
+    func streamDidReachEOF(_ stream: TCPStream)
+    /// Reading failed (e.g. ECONNRESET). Reading has stopped.
+    func streamDidFail(_ stream: TCPStream, _ error: UVError)
+    /// An asynchronous ``TCPStream/write(_:keepingAlive:)`` completed (or failed, or was cancelled
+    /// by close).
+    func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?)
+    /// A ``TCPStream/shutdown()`` completed: everything queued was handed to the kernel, then FIN.
+    func streamDidShutdown(_ stream: TCPStream, _ error: UVError?)
+}
+
+/// One TCP connection (`uv_tcp_t`).
+///
+/// Ownership: libuv keeps this object alive (through `data`) until its close callback; the stream
+/// holds its delegate strongly until then, so a connection object and its stream live exactly as
+/// long as the socket is open, and the cycle is broken in the close callback.
+/// Thread: the loop's thread only.
+public final class TCPStream: Handle {
+    public var delegate: (any TCPStreamDelegate)?
+    public private(set) var isReading = false
+
+    var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
+    var stream: UnsafeMutablePointer<uv_stream_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self) }
+
+    /// A stream ready to receive a connection from ``TCPListener/accept(into:)``.
+    public init(loop: Loop) throws {
+        try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
+            uv_tcp_init(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self))
+        }
+    }
+
+    // MARK: Reading
+
+    /// Starts delivering reads to the delegate (into the loop's shared buffer).
+    public func startReading() throws {
+        guard !isReading, !isClosing else { return }
+        try UVError.check(uv_read_start(stream, sharedBufferAllocator, readCallback), "uv_read_start")
+        isReading = true
+    }
+
+    /// Stops reads: unread bytes wait in the kernel (backpressure on the peer).
+    public func stopReading() {
+        guard isReading else { return }
+        uv_read_stop(stream)
+        isReading = false
+    }
+
+    fileprivate func deliverRead(_ count: Int, _ base: UnsafeMutablePointer<CChar>?) {
+        if count > 0 {
+            delegate?.streamDidRead(self, UnsafeRawBufferPointer(start: base, count: count))
+        } else if count == Int(UV_EOF.rawValue) {
+            isReading = false
+            uv_read_stop(stream)
+            delegate?.streamDidReachEOF(self)
+        } else if count < 0 {
+            isReading = false
+            uv_read_stop(stream)
+            delegate?.streamDidFail(self, UVError(Int32(count), "read"))
+        }
+        // count == 0: EAGAIN, nothing to do.
+    }
+
+    // MARK: Writing
+
+    /// Writes what the socket takes right now without queuing (`uv_try_write`).
+    /// - Returns: the bytes written, 0 when the socket would block.
+    /// - Throws: ``UVError`` when the connection failed (EPIPE, ECONNRESET, ...).
+    public func tryWrite(_ buffers: WriteBuffers) throws -> Int {
+        guard buffers.count > 0 else { return 0 }
+        return try withUnsafeTemporaryAllocation(of: uv_buf_t.self, capacity: WriteBuffers.capacity) { bufs in
+            buffers.fill(bufs.baseAddress!)
+            let status = uv_try_write(stream, bufs.baseAddress, UInt32(buffers.count))
+            if status == UV_EAGAIN.rawValue { return 0 }
+            return Int(try UVError.check(status, "uv_try_write"))
+        }
+    }
+
+    /// Queues a write; the delegate hears ``TCPStreamDelegate/streamDidFinishWrite(_:_:)``.
+    ///
+    /// - Parameter owner: keeps the memory of `buffers` valid and unchanged until the completion:
+    ///   it is retained by the write request and released right after the delegate call.
+    public func write(_ buffers: WriteBuffers, keepingAlive owner: AnyObject?) throws {
+        let request = WriteRequest(buffers: buffers, owner: owner)
+        try request.submit(on: stream)
+    }
+
+    /// Bytes queued in libuv and not yet handed to the kernel.
+    public var queuedWriteBytes: Int { uv_stream_get_write_queue_size(stream) }
+
+    /// After queued writes complete, sends FIN (`uv_shutdown`); the delegate hears
+    /// ``TCPStreamDelegate/streamDidShutdown(_:_:)``.
+    public func shutdown() throws {
+        let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        let status = uv_shutdown(request, stream) { request, status in
+            guard let request else { return }
+            defer { request.deallocate() }
+            guard let handle = request.pointee.handle, handle.pointee.data != nil else { return }
+            let owner = Handle.owner(UnsafeMutableRawPointer(handle), as: TCPStream.self)
+            owner.delegate?.streamDidShutdown(owner, status < 0 ? UVError(status, "uv_shutdown") : nil)
+        }
+        if status < 0 {
+            request.deallocate()
+            throw UVError(status, "uv_shutdown")
+        }
+    }
+
+    // MARK: Socket
+
+    /// Disables Nagle's algorithm (responses are complete writes; do not hold them back).
+    public func setNoDelay(_ enabled: Bool) throws {
+        try UVError.check(uv_tcp_nodelay(tcp, enabled ? 1 : 0), "uv_tcp_nodelay")
+    }
+
+    /// The remote end's address.
+    public func peerAddress() throws -> SocketAddress {
+        try address(uv_tcp_getpeername, "uv_tcp_getpeername")
+    }
+
+    /// The local end's address (the address the client connected to).
+    public func localAddress() throws -> SocketAddress {
+        try address(uv_tcp_getsockname, "uv_tcp_getsockname")
+    }
+
+    private func address(
+        _ get: (UnsafePointer<uv_tcp_t>?, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<Int32>?) -> Int32,
+        _ operation: String
+    ) throws -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { try UVError.check(get(tcp, $0, &length), operation) }
+        }
+        guard let address = SocketAddress(&storage) else { throw UVError(UV_EAFNOSUPPORT.rawValue, operation) }
+        return address
+    }
+
+    /// The OS socket (for `sendfile(2)`); valid until close.
+    public func fileDescriptor() throws -> Int32 {
+        var fd: uv_os_fd_t = -1
+        try UVError.check(uv_fileno(handle, &fd), "uv_fileno")
+        return fd
+    }
+
+    override func didClose() {
+        isReading = false
+        delegate = nil
+    }
+}
+
+/// libuv's alloc callback for every stream: the loop's shared read buffer.
+private let sharedBufferAllocator: uv_alloc_cb = { handle, _, buffer in
+    guard let handle, let buffer else { return }
+    let loop = Loop.owner(of: handle.pointee.loop)
+    buffer.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
+}
+
+private let readCallback: uv_read_cb = { stream, count, buffer in
+    guard let stream, stream.pointee.data != nil else { return }
+    Handle.owner(UnsafeMutableRawPointer(stream), as: TCPStream.self).deliverRead(count, buffer?.pointee.base)
+}

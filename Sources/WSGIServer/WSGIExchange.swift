@@ -1,0 +1,192 @@
+import Glibc
+import HTTPServerCore
+import Logging
+import WSGI
+
+/// One request/response of a WSGI application: the server side of PEP 3333.
+///
+/// It calls the application, implements `start_response` and `write`, and turns the returned body
+/// into ``ResponsePart``s for the core:
+/// - status and headers are checked inside `start_response` (which throws there), stored, and sent
+///   only with the first non-empty chunk, or at the end of an empty body (S44);
+/// - `start_response` may be called by the body's first step (S3); a second call needs an error,
+///   which replaces unsent headers or is rethrown once headers are out (S45-S47);
+/// - `write` data precedes the body's chunks (S57, S58);
+/// - empty chunks are skipped (S55); a one-chunk body without Content-Length gets one (S5);
+/// - an error before the head gives a 500 with a generic body and one log record; after it, the
+///   response is aborted (S62, S63);
+/// - ``close()`` closes the body once (S53).
+///
+/// Thread: created and used on the one thread that runs the application for this request.
+final class WSGIExchange: ResponseSource {
+    private let application: Application
+    private let environ: Environ
+    private let logger: Logger
+
+    private var started = false
+    private var body: ResponseBody?
+    /// Body chunks pulled so far (to know when a list body is exhausted).
+    private var pulled = 0
+    private var pendingHead: ResponseHead?
+    private var startResponseCalled = false
+    private var headersSent = false
+    private var finished = false
+    /// Data given to the legacy `write`, not yet handed to the core.
+    private var written: [Bytes] = []
+    private var usedWrite = false
+    private var iterating = false
+    /// The rest of the body when it is a file sent by the core (`wsgi.file_wrapper`).
+    private var pendingFile: FileSlice?
+
+    init(application: @escaping Application, environ: Environ, logger: Logger) {
+        self.application = application
+        self.environ = environ
+        self.logger = logger
+    }
+
+    func next() -> ResponsePart {
+        guard !finished else { return .end }
+        if let file = pendingFile {
+            pendingFile = nil
+            return .file(file)
+        }
+        if !started {
+            started = true
+            do {
+                body = try application(environ, StartResponse { [self] status, headers, error in
+                    try startResponse(status, headers, error)
+                })
+            } catch {
+                return fail(error)
+            }
+            if let head = fileResponse() { return head }
+        }
+        if !written.isEmpty { return emit(written.removeFirst(), final: false) }
+        do {
+            while true {
+                iterating = true
+                let chunk = try body?.next()
+                iterating = false
+                guard let chunk else { return bodyEnded() }
+                pulled += 1
+                if chunk.isEmpty { continue }
+                return emit(chunk, final: pulled == body?.count)
+            }
+        } catch {
+            iterating = false
+            return fail(error)
+        }
+    }
+
+    func close() {
+        finished = true
+        body?.close()
+        body = nil
+    }
+
+    // MARK: start_response and write
+
+    private func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write {
+        if let error {
+            if headersSent { throw error }
+        } else if startResponseCalled {
+            throw WSGIError.startResponseCalledTwice
+        }
+        startResponseCalled = true
+        let code = try ResponseRules.statusCode(of: status)
+        var contentLength: Int?
+        var hasDate = false
+        var hasServer = false
+        for (name, value) in headers {
+            try ResponseRules.check(headerName: name, value: value)
+            if ResponseRules.equalsIgnoringCase(name, "content-length") {
+                guard let length = Int(value), length >= 0, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    throw WSGIError.invalidHeaderValue(name: name)
+                }
+                contentLength = length
+            } else if ResponseRules.equalsIgnoringCase(name, "date") {
+                hasDate = true
+            } else if ResponseRules.equalsIgnoringCase(name, "server") {
+                hasServer = true
+            }
+        }
+        pendingHead = ResponseHead(
+            status: code, statusLine: status, headers: headers, contentLength: contentLength,
+            hasDate: hasDate, hasServer: hasServer
+        )
+        return Write { [self] data in try write(data) }
+    }
+
+    private func write(_ data: Bytes) throws {
+        guard pendingHead != nil else { throw WSGIError.writeBeforeStartResponse }
+        if iterating { throw WSGIError.writeDuringIteration }
+        usedWrite = true
+        if !data.isEmpty { written.append(data) }
+    }
+
+    // MARK: Parts
+
+    /// A non-empty chunk: with the head when the head has not gone out yet.
+    private func emit(_ chunk: Bytes, final: Bool) -> ResponsePart {
+        guard !headersSent else { return .chunk(chunk, final: final) }
+        guard var head = pendingHead else { return fail(WSGIError.startResponseNotCalled) }
+        headersSent = true
+        if head.contentLength == nil && final && !usedWrite && body?.count == 1 {
+            head.headers.append(("Content-Length", String(chunk.count)))
+            head.contentLength = chunk.count
+        }
+        return .head(head, body: chunk, final: final)
+    }
+
+    /// The body is exhausted.
+    private func bodyEnded() -> ResponsePart {
+        if headersSent { return .end }
+        guard var head = pendingHead else { return fail(WSGIError.startResponseNotCalled) }
+        headersSent = true
+        // An empty body: say so, unless this answers HEAD (the GET body's length is unknown).
+        if head.contentLength == nil && environ["REQUEST_METHOD"] != "HEAD" {
+            head.headers.append(("Content-Length", "0"))
+            head.contentLength = 0
+        }
+        return .head(head, body: nil, final: true)
+    }
+
+    /// When the application returned the server's own `wsgi.file_wrapper` over a regular file,
+    /// unchanged, after start_response: the head now, then the file from its current position
+    /// (S68-S70), sent by the core. Anything else (a wrapped body, a pipe) is iterated.
+    private func fileResponse() -> ResponsePart? {
+        guard let wrapper = body?.fileWrapper, let descriptor = wrapper.file.fileDescriptor,
+              var head = pendingHead, written.isEmpty else { return nil }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        let offset = Int(lseek(descriptor, 0, SEEK_CUR))
+        guard offset >= 0 else { return nil }
+        if head.contentLength == nil {
+            let length = max(0, Int(status.st_size) - offset)
+            head.headers.append(("Content-Length", String(length)))
+            head.contentLength = length
+        }
+        headersSent = true
+        pendingFile = FileSlice(descriptor: descriptor, offset: offset, length: head.contentLength)
+        return .head(head, body: nil, final: false)
+    }
+
+    /// The application failed: a 500 when nothing was sent, else abort.
+    private func fail(_ error: any Error) -> ResponsePart {
+        logger.error("application error", metadata: [
+            "error": "\(error)",
+            "method": "\(environ["REQUEST_METHOD"] ?? "-")",
+            "path": "\(environ["PATH_INFO"] ?? "-")",
+        ])
+        finished = true
+        guard !headersSent else { return .abort("application error after the response head: \(error)") }
+        headersSent = true
+        let message: Bytes = "Internal Server Error\n"
+        let head = ResponseHead(
+            status: 500, statusLine: "500 Internal Server Error",
+            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(message.count))],
+            contentLength: message.count
+        )
+        return .head(head, body: message, final: true)
+    }
+}

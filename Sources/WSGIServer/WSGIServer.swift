@@ -1,0 +1,80 @@
+@_exported import HTTPServerCore
+@_exported import WSGI
+import Logging
+import ServiceLifecycle
+import UVLoop
+
+/// A WSGI server: any ``WSGI/Application`` served over HTTP/1.1 on libuv.
+///
+/// ```swift
+/// let httpd = try makeServer(host: "127.0.0.1", port: 8051, app: application)
+/// httpd.serveForever()
+/// ```
+///
+/// Embedded in a Swift service, it is a swift-service-lifecycle `Service`: add it to a
+/// `ServiceGroup`, which then owns signals; graceful shutdown drains in-flight requests, task
+/// cancellation closes everything at once.
+public final class WSGIServer: Service, Sendable {
+    private let core: HTTPServer
+
+    /// Binds at once (like Python's `make_server`): bind errors are thrown here, and ``port`` is the
+    /// real port when 0 was asked for.
+    /// - Parameters:
+    ///   - configuration: address, concurrency, limits, timeouts, logging.
+    ///   - scriptName: SCRIPT_NAME of the application (its mount point); "" at the root.
+    ///   - environ: extra string entries put in every environ (deployment settings).
+    ///   - app: the application.
+    public init(configuration: ServerConfiguration, scriptName: String = "", environ: [String: String] = [:], app: @escaping Application) throws {
+        let gateway = Gateway(
+            application: app,
+            builder: EnvironBuilder(scriptName: scriptName, errors: ErrorLog(logger: configuration.logger), extra: environ),
+            logger: configuration.logger
+        )
+        core = try HTTPServer(configuration: configuration, responder: gateway)
+    }
+
+    /// The host the server is bound to.
+    public var host: String { core.localAddress.host }
+    /// The port the server is bound to.
+    public var port: Int { core.localAddress.port }
+
+    /// Serves until ``shutdown(graceful:)``; the calling thread runs the (first) event loop.
+    public func serveForever() { core.serveForever() }
+
+    /// Stops serving; see ``HTTPServerCore/HTTPServer/shutdown(graceful:)``. Any thread.
+    public func shutdown(graceful: Bool = true) { core.shutdown(graceful: graceful) }
+
+    /// The lifecycle state.
+    public var state: HTTPServer.State { core.state }
+
+    /// Once stopped: true when every event loop closed with no libuv handle left open.
+    public var closedCleanly: Bool { core.closedCleanly }
+
+    /// `Service.run`: serves until the service group shuts down gracefully (then in-flight requests
+    /// finish) or the task is cancelled (then connections close at once).
+    public func run() async throws {
+        let core = self.core
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await core.run()
+            } onGracefulShutdown: {
+                core.shutdown(graceful: true)
+            }
+        } onCancel: {
+            core.shutdown(graceful: false)
+        }
+    }
+}
+
+/// Python's `wsgiref.simple_server.make_server(host, port, app)`: a bound server for `app`.
+public func makeServer(host: String, port: Int, app: @escaping Application, configuration: ServerConfiguration? = nil) throws -> WSGIServer {
+    var configuration = configuration ?? ServerConfiguration()
+    configuration.host = host
+    configuration.port = port
+    return try WSGIServer(configuration: configuration, app: app)
+}
+
+/// ``makeServer(host:port:app:configuration:)`` for an application written as a type.
+public func makeServer(host: String, port: Int, app: some WSGIApplication, configuration: ServerConfiguration? = nil) throws -> WSGIServer {
+    try makeServer(host: host, port: port, app: app.application, configuration: configuration)
+}

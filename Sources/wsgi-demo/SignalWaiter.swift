@@ -1,0 +1,45 @@
+import Glibc
+
+/// Delivers process signals to ordinary code on a dedicated thread (`sigwait`), instead of
+/// running anything in a signal handler.
+///
+/// ``block(_:)`` must run before any other thread starts, so that every thread inherits the
+/// blocked mask and the signals are only ever received by the waiting thread.
+struct SignalWaiter: Sendable {
+    private let signals: [Int32]
+
+    /// Blocks `signals` in the calling thread (and so in every thread it starts afterwards).
+    static func block(_ signals: [Int32]) -> SignalWaiter {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        return SignalWaiter(signals: signals)
+    }
+
+    /// Starts a thread that calls `handler` with each signal received, forever.
+    func start(_ handler: @escaping @Sendable (Int32) -> Void) {
+        final class Context: Sendable {
+            let signals: [Int32]
+            let handler: @Sendable (Int32) -> Void
+            init(_ signals: [Int32], _ handler: @escaping @Sendable (Int32) -> Void) {
+                self.signals = signals
+                self.handler = handler
+            }
+        }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Context(signals, handler)).toOpaque()
+        let status = pthread_create(&thread, nil, { argument in
+            let context = Unmanaged<Context>.fromOpaque(argument!).takeRetainedValue()
+            var set = sigset_t()
+            sigemptyset(&set)
+            for signal in context.signals { sigaddset(&set, signal) }
+            while true {
+                var received: Int32 = 0
+                if sigwait(&set, &received) == 0 { context.handler(received) }
+            }
+        }, context)
+        precondition(status == 0, "cannot start the signal thread")
+        pthread_detach(thread)
+    }
+}

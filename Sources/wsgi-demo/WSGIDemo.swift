@@ -1,0 +1,119 @@
+import ArgumentParser
+import DemoApps
+import Glibc
+import Logging
+import Synchronization
+import WSGIServer
+
+/// `wsgi-demo`: serves one of the bundled WSGI applications.
+@main
+struct WSGIDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wsgi-demo",
+        abstract: "Serve a bundled WSGI application over HTTP/1.1 on libuv.",
+        discussion: """
+            Prints "Listening on http://HOST:PORT" once bound. SIGTERM drains in-flight requests \
+            and exits 0; SIGINT, or a second SIGTERM, stops at once (exit 0).
+            """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free port).")
+    var bind = BindAddress(host: "127.0.0.1", port: 8051)
+
+    @Option(help: "Bundled application: \(DemoApps.names.joined(separator: ", ")).")
+    var app = "hello"
+
+    @Option(help: "Application threads; 0 runs the application on the event-loop thread.")
+    var threads = 0
+
+    @Option(help: "Event-loop threads, each with its own listener on the address (SO_REUSEPORT).")
+    var loops = 1
+
+    @Option(name: .customLong("keep-alive"), help: "Seconds an idle keep-alive connection stays open.")
+    var keepAlive: Int = 75
+
+    @Option(name: .customLong("graceful-timeout"), help: "Seconds in-flight requests get to finish on SIGTERM.")
+    var gracefulTimeout: Int = 30
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; above it, accepting pauses.")
+    var maxConnections: Int = 10_000
+
+    @Option(name: .customLong("limit-request-line"), help: "Longest request line in bytes (414 above).")
+    var limitRequestLine: Int = 8190
+
+    @Option(name: .customLong("limit-request-fields"), help: "Most header fields in a request (431 above).")
+    var limitRequestFields: Int = 100
+
+    @Option(name: .customLong("limit-request-field-size"), help: "Longest header field line in bytes (431 above).")
+    var limitRequestFieldSize: Int = 8190
+
+    @Option(name: .customLong("limit-request-body"), help: "Largest request body in bytes (413 above); 0 = no limit.")
+    var limitRequestBody: Int = 0
+
+    @Flag(name: .customLong("access-log"), help: "Log one line per response.")
+    var accessLog = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard DemoApps.application(named: app) != nil else {
+            throw ValidationError("unknown app '\(app)'; bundled apps: \(DemoApps.names.joined(separator: ", "))")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard threads >= 0, loops >= 1 else { throw ValidationError("--threads must be >= 0 and --loops >= 1") }
+    }
+
+    func run() throws {
+        // Before any thread exists, so that only the signal thread ever receives these.
+        let signals = SignalWaiter.block([SIGINT, SIGTERM])
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let server = try WSGIServer(configuration: serverConfiguration(), app: DemoApps.application(named: app)!)
+        announce("Listening on \(BindAddress.url(host: server.host, port: server.port))\n")
+
+        let received = Mutex(0)
+        signals.start { signal in
+            let count = received.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            server.shutdown(graceful: signal == SIGTERM && count == 1)
+        }
+        server.serveForever()
+    }
+
+    private func serverConfiguration() -> ServerConfiguration {
+        var configuration = ServerConfiguration(host: bind.host, port: bind.port)
+        configuration.threads = threads
+        configuration.loops = loops
+        configuration.timeouts.keepAliveIdle = .seconds(keepAlive)
+        configuration.gracefulTimeout = .seconds(gracefulTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.limits.maxRequestLineLength = limitRequestLine
+        configuration.limits.maxFieldCount = limitRequestFields
+        configuration.limits.maxFieldLength = limitRequestFieldSize
+        if limitRequestBody > 0 { configuration.limits.maxBodyLength = limitRequestBody }
+        configuration.logger = Logger(label: "wsgi-demo")
+        if accessLog { configuration.accessLogger = Logger(label: "wsgi-demo.access") }
+        return configuration
+    }
+}
+
+/// Writes a line to standard output at once (stdout is block-buffered when it is a pipe, and
+/// whoever started us is waiting for this line).
+private func announce(_ line: String) {
+    var line = line
+    line.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

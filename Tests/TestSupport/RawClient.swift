@@ -1,0 +1,226 @@
+import Foundation
+import Glibc
+
+/// A blocking TCP client that speaks raw bytes, for tests that must control exactly what goes on
+/// the wire (splits, pipelining, malformed input, half-closes) and see exactly what comes back.
+public final class RawClient {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    public let fd: Int32
+    /// Bytes received and not yet consumed by a `read...` call.
+    public private(set) var pending: [UInt8] = []
+
+    public init(port: Int, host: String = "127.0.0.1") throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else {
+            close(fd)
+            throw Failure("connect to \(host):\(port): errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    public func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw Failure("send failed: errno \(errno)") }
+            offset += count
+        }
+    }
+
+    /// Sends FIN (the client is done sending, still reading).
+    public func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes with RST instead of FIN (SO_LINGER 0).
+    public func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+    }
+
+    /// Sets the receive buffer size (before a slow-reader test).
+    public func setReceiveBuffer(_ bytes: Int) {
+        var size = Int32(bytes)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Receives once (up to `max` bytes) within `timeout`; empty at EOF. Throws on timeout.
+    @discardableResult
+    public func receiveSome(max: Int = 65536, timeout: Double = 5) throws -> [UInt8] {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, Int32(timeout * 1000))
+        guard ready > 0 else { throw Failure("no data within \(timeout)s (have \(pending.count) bytes pending)") }
+        var buffer = [UInt8](repeating: 0, count: max)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
+        if count < 0 {
+            if errno == ECONNRESET { return [] }
+            throw Failure("recv failed: errno \(errno)")
+        }
+        let got = Array(buffer[0..<count])
+        pending += got
+        return got
+    }
+
+    /// Reads until the peer closes (or `timeout`); returns everything pending.
+    public func readToEOF(timeout: Double = 5) throws -> [UInt8] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw Failure("peer did not close within \(timeout)s") }
+            if try receiveSome(timeout: remaining).isEmpty { break }
+        }
+        defer { pending = [] }
+        return pending
+    }
+
+    /// True when the peer has closed the connection within `timeout` (any unread data is consumed).
+    public func isClosedByPeer(timeout: Double = 5) -> Bool {
+        (try? readToEOF(timeout: timeout)) != nil
+    }
+
+    /// Reads one complete HTTP response (Content-Length, chunked, or until close).
+    public func readResponse(timeout: Double = 5, head: Bool = false) throws -> HTTPResponse {
+        let deadline = Date().addingTimeInterval(timeout)
+        func fill() throws -> Bool {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw Failure("incomplete response within \(timeout)s: \(String(decoding: pending, as: UTF8.self).debugDescription)") }
+            let got = try receiveSome(timeout: remaining)
+            return !got.isEmpty
+        }
+        var headEnd: Int?
+        while headEnd == nil {
+            headEnd = HTTPResponse.endOfHead(pending)
+            if headEnd == nil, try !fill() { throw Failure("connection closed before a response head: \(String(decoding: pending, as: UTF8.self).debugDescription)") }
+        }
+        var response = try HTTPResponse(head: Array(pending[0..<headEnd!]))
+        var rest = Array(pending[headEnd!...])
+        pending = []
+        let noBody = head || response.status == 204 || response.status == 304 || response.status < 200
+        if noBody {
+            pending = rest
+        } else if let length = response.contentLength {
+            while rest.count < length {
+                pending = rest
+                guard try fill() else { throw Failure("closed after \(pending.count) of \(length) body bytes") }
+                rest = pending
+            }
+            response.body = Array(rest[0..<length])
+            pending = Array(rest[length...])
+        } else if response.isChunked {
+            var decoder = ChunkedDecoder()
+            while true {
+                if let (body, used) = try decoder.decode(rest) {
+                    response.body = body
+                    pending = Array(rest[used...])
+                    break
+                }
+                pending = rest
+                guard try fill() else { throw Failure("closed inside a chunked body") }
+                rest = pending
+            }
+        } else {
+            pending = rest
+            while try fill() {}
+            response.body = pending
+            pending = []
+        }
+        return response
+    }
+}
+
+/// A parsed HTTP response.
+public struct HTTPResponse: CustomStringConvertible {
+    public var version: String
+    public var status: Int
+    public var reason: String
+    public var headers: [(String, String)]
+    public var body: [UInt8] = []
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// Every value of header `name`.
+    public func headers(named name: String) -> [String] {
+        headers.filter { $0.0.lowercased() == name.lowercased() }.map(\.1)
+    }
+
+    public var contentLength: Int? { header("Content-Length").flatMap { Int($0) } }
+    public var isChunked: Bool { header("Transfer-Encoding")?.lowercased().contains("chunked") ?? false }
+
+    public var description: String { "\(status) \(reason) \(headers) \(bodyText.prefix(200).debugDescription)" }
+
+    static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
+    init(head: [UInt8]) throws {
+        let text = String(decoding: head, as: UTF8.self)
+        var lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw RawClient.Failure("empty response head") }
+        let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2).map(String.init)
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw RawClient.Failure("bad status line in \(text.debugDescription)") }
+        version = statusLine[0]
+        self.status = status
+        reason = statusLine.count > 2 ? statusLine[2] : ""
+        headers = lines.map { line in
+            let parts = line.split(separator: ":", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
+        }
+    }
+}
+
+/// Decodes a complete chunked body (strictly: a malformed one throws).
+struct ChunkedDecoder {
+    /// The body and the bytes used, or nil when `bytes` does not hold the whole body yet.
+    mutating func decode(_ bytes: [UInt8]) throws -> ([UInt8], Int)? {
+        var body: [UInt8] = []
+        var index = 0
+        while true {
+            guard let lineEnd = find(bytes, from: index) else { return nil }
+            let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText, radix: 16) else { throw RawClient.Failure("bad chunk size \(sizeText.debugDescription)") }
+            index = lineEnd + 2
+            if size == 0 {
+                // Trailers end with an empty line.
+                while true {
+                    guard let end = find(bytes, from: index) else { return nil }
+                    let empty = end == index
+                    index = end + 2
+                    if empty { return (body, index) }
+                }
+            }
+            guard bytes.count >= index + size + 2 else { return nil }
+            body += bytes[index..<index + size]
+            guard bytes[index + size] == 13, bytes[index + size + 1] == 10 else { throw RawClient.Failure("chunk not followed by CRLF") }
+            index += size + 2
+        }
+    }
+
+    private func find(_ bytes: [UInt8], from start: Int) -> Int? {
+        guard bytes.count >= 2, start <= bytes.count - 2 else { return nil }
+        for index in start...(bytes.count - 2) where bytes[index] == 13 && bytes[index + 1] == 10 { return index }
+        return nil
+    }
+}
