@@ -40,9 +40,72 @@ extension Connection {
         }
     }
 
-    /// The rest of the body comes from a file, read one block per pull like any other chunk.
+    /// The rest of the body comes from a file: sent with `sendfile(2)` when the framing carries raw
+    /// bytes (Content-Length or close-delimited), else read block by block like any other chunk.
     func sendFile(_ slice: FileSlice) {
-        fileBody = FileBody(slice)
+        guard let capacity = framing?.rawCapacity else {
+            fileBody = FileBody(slice)
+            return
+        }
+        let count = min(capacity, slice.length ?? Int.max)
+        fileTransfer = FileTransfer(descriptor: slice.descriptor, offset: slice.offset, remaining: count)
+    }
+
+    /// Moves the file transfer on. Returns false while it waits for the socket (the connection is
+    /// woken when it can write again); true once the file part is done and the response completed.
+    func continueFileTransfer() -> Bool {
+        guard var transfer = fileTransfer else { return true }
+        // Whatever is queued (the head) goes first, keeping the bytes in order.
+        if !worker.out.isEmpty {
+            guard flush() else { return false }
+        }
+        var budget = FileTransfer.bytesPerTurn
+        var fileEnded = false
+        do {
+            while transfer.remaining > 0 && budget > 0 {
+                let sent = try stream.sendFile(transfer.descriptor, offset: transfer.offset, count: min(transfer.remaining, budget))
+                if sent == 0 { break }
+                if sent < 0 {
+                    fileEnded = true
+                    break
+                }
+                transfer.offset += sent
+                transfer.remaining -= sent
+                budget -= sent
+                framing?.recordRawBytes(sent)
+            }
+        } catch {
+            worker.logger.debug("sendfile failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            closeNow()
+            return false
+        }
+        fileTransfer = transfer
+        if transfer.remaining > 0 && !fileEnded {
+            // The socket is full, or this connection had its turn: continue when it can write.
+            waitUntilWritable()
+            return false
+        }
+        fileTransfer = nil
+        completeResponse()
+        return true
+    }
+
+    private func waitUntilWritable() {
+        do {
+            if writablePoll == nil { writablePoll = try WritablePoll(loop: worker.loop, socket: try stream.fileDescriptor()) }
+            try writablePoll?.whenWritable { [self] error in
+                writePending = false
+                guard error == nil else { return closeNow() }
+                guard closing == .open else { return }
+                driveBufferedInput()
+                settle()
+            }
+            writePending = true
+            arm(.write)
+        } catch {
+            worker.logger.info("cannot wait for the socket; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            closeNow()
+        }
     }
 
     private func nextFileBlock() -> ResponsePart {
@@ -112,6 +175,9 @@ extension Connection {
     /// Closes the application's body exactly once (PEP 3333: `close()` on every path).
     func endExchange() {
         fileBody = nil
+        fileTransfer = nil
+        writablePoll?.close()
+        writablePoll = nil
         switch exchange {
         case .inline(_, let source)?:
             source?.close()

@@ -66,8 +66,11 @@ final class Connection: TCPStreamDelegate {
     // The response being sent.
     var exchange: Exchange?
     var framing: ResponseFraming?
-    /// The rest of the body when the application returned a file.
+    /// The rest of the body when the application returned a file: read block by block...
     var fileBody: FileBody?
+    /// ...or sent with `sendfile(2)`, waiting on `writablePoll` when the socket is full.
+    var fileTransfer: FileTransfer?
+    var writablePoll: WritablePoll?
     /// A body chunk is queued: it must reach the kernel before the next part is pulled.
     var mustFlush = false
     var writePending = false
@@ -151,6 +154,10 @@ final class Connection: TCPStreamDelegate {
         var consumed = 0
         var synchronousFlushes = 0
         while closing == .open && !writePending {
+            if fileTransfer != nil {
+                guard continueFileTransfer() else { break }
+                continue
+            }
             if exchange != nil {
                 if mustFlush {
                     mustFlush = false

@@ -37,3 +37,13 @@ struct FileBody {
         return Bytes(block, offset: 0, count: got)
     }
 }
+
+/// A file part being sent with `sendfile(2)`.
+struct FileTransfer {
+    /// At most this much per turn of the loop, so one large file does not starve other connections.
+    static let bytesPerTurn = 8 << 20
+
+    var descriptor: Int32
+    var offset: Int
+    var remaining: Int
+}

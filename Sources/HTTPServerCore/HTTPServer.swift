@@ -32,6 +32,7 @@ public final class HTTPServer: Sendable {
     /// Creates the loops and binds. Throws when the address cannot be bound.
     public init(configuration: ServerConfiguration, responder: any Responder) throws {
         logger = configuration.logger
+        ResourceLimits.ignoreBrokenPipes()
         let openFiles = ResourceLimits.raiseOpenFiles()
         let loops = max(1, configuration.loops)
         // Leave room for spool files, inherited descriptors and the loops' own.

@@ -1,7 +1,13 @@
 import Glibc
 
-/// Process resource limits a server adjusts at start.
+/// Process-wide settings a server adjusts at start.
 enum ResourceLimits {
+    /// Ignores SIGPIPE: libuv writes with write(2), and a peer that went away must surface as an
+    /// EPIPE error on that connection, not kill the process (Node and nginx do the same).
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
     /// Raises the soft open-files limit to the hard limit (as nginx and Go do), so the connection
     /// ceiling is what the administrator allowed, not the 1024 default.
     /// - Returns: the resulting soft limit.

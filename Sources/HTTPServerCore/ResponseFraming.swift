@@ -113,6 +113,23 @@ struct ResponseFraming {
         }
     }
 
+    /// Bytes the body may still carry when they are sent around this framing (`sendfile`):
+    /// nil when this framing cannot carry raw bytes (chunked), 0 when it carries no body.
+    var rawCapacity: Int? {
+        switch framing {
+        case .none: return 0
+        case .length(let remaining): return remaining
+        case .untilClose: return Int.max
+        case .chunked: return nil
+        }
+    }
+
+    /// Counts `count` body bytes sent directly to the socket (within ``rawCapacity``).
+    mutating func recordRawBytes(_ count: Int) {
+        bodyBytes += count
+        if case .length(let remaining) = framing { framing = .length(remaining: remaining - count) }
+    }
+
     /// Ends the body (the chunked terminator) and says whether it is complete.
     mutating func finish(into out: OutputQueue) -> Ending {
         switch framing {

@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 
 /// What a ``TCPStream`` reports. All calls arrive on the loop's thread.
 public protocol TCPStreamDelegate: AnyObject {
@@ -88,6 +89,25 @@ public final class TCPStream: Handle {
     public func write(_ buffers: WriteBuffers, keepingAlive owner: AnyObject?) throws {
         let request = WriteRequest(buffers: buffers, owner: owner)
         try request.submit(on: stream)
+    }
+
+    /// Sends up to `count` bytes of file `descriptor` from `offset` straight from the page cache
+    /// (`sendfile(2)`, no copy through user space). Call only when no libuv write is queued, so
+    /// bytes stay in order.
+    /// - Returns: bytes sent; 0 when the socket would block; -1 when the file ended.
+    public func sendFile(_ descriptor: Int32, offset: Int, count: Int) throws -> Int {
+        let socket = try fileDescriptor()
+        var position = off_t(offset)
+        while true {
+            let sent = Glibc.sendfile(socket, descriptor, &position, count)
+            if sent > 0 { return sent }
+            if sent == 0 { return -1 }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN: return 0
+            default: throw UVError(-errno, "sendfile")
+            }
+        }
     }
 
     /// Bytes queued in libuv and not yet handed to the kernel.

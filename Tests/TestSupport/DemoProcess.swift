@@ -20,9 +20,10 @@ public final class DemoProcess {
         return testBinary.deletingLastPathComponent().appendingPathComponent("wsgi-demo").path
     }
 
-    /// Starts `wsgi-demo arguments...` and waits for its "Listening on" line.
-    public init(_ arguments: [String], timeout: Double = 20) throws {
-        process.executableURL = URL(fileURLWithPath: DemoProcess.binaryPath)
+    /// Starts `wsgi-demo arguments...` (or `executable arguments...`, for wrappers such as
+    /// `prlimit`) and waits for its "Listening on" line.
+    public init(_ arguments: [String], executable: String? = nil, timeout: Double = 20) throws {
+        process.executableURL = URL(fileURLWithPath: executable ?? DemoProcess.binaryPath)
         process.arguments = arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -13,9 +13,14 @@ public final class RawClient {
     /// Bytes received and not yet consumed by a `read...` call.
     public private(set) var pending: [UInt8] = []
 
-    public init(port: Int, host: String = "127.0.0.1") throws {
+    /// - Parameter receiveBuffer: SO_RCVBUF set before connecting (small values make a slow reader).
+    public init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(errno)") }
+        if let receiveBuffer {
+            var size = Int32(receiveBuffer)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -50,12 +55,6 @@ public final class RawClient {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close(fd)
-    }
-
-    /// Sets the receive buffer size (before a slow-reader test).
-    public func setReceiveBuffer(_ bytes: Int) {
-        var size = Int32(bytes)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Receives once (up to `max` bytes) within `timeout`; empty at EOF. Throws on timeout.

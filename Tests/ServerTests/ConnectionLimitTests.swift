@@ -1,0 +1,61 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+import WSGIServer
+
+/// The connection ceiling, many idle connections, and descriptor exhaustion.
+@Suite struct ConnectionLimitTests {
+    @Test func acceptingPausesAtTheLimitAndResumes() throws {
+        let server = try TestServer(app: TimeoutTests.hello, configure: { $0.maxConnections = 3 })
+        defer { server.stop() }
+        let held = try (0..<3).map { _ in try server.client() }
+        for client in held {
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try client.readResponse()
+        }
+        // The kernel completes the handshake (backlog), but the server does not accept it yet.
+        let waiting = try server.client()
+        try waiting.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(throws: RawClient.Failure.self) { try waiting.receiveSome(timeout: 0.5) }
+        close(held[0].fd)
+        #expect(try waiting.readResponse(timeout: 5).bodyText == "Hello")
+    }
+
+    @Test func twoThousandIdleConnectionsThenNormalRequests() throws {
+        let server = try TestServer(app: TimeoutTests.hello)
+        defer { server.stop() }
+        var idle: [RawClient] = []
+        for index in 0..<2000 {
+            let client = try server.client()
+            if index % 2 == 0 {  // half have had a request, half never sent a byte
+                try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try client.readResponse()
+            }
+            idle.append(client)
+        }
+        let fresh = try server.client()
+        for _ in 0..<20 {
+            try fresh.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try fresh.readResponse().bodyText == "Hello")
+        }
+        try idle[1].send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try idle[1].readResponse().bodyText == "Hello")
+    }
+
+    @Test func descriptorExhaustionIsSurvived() throws {
+        // 64 descriptors in all: the server must neither crash nor spin, and recover.
+        let demo = try DemoProcess(["/usr/bin/prlimit", "--nofile=64:64", DemoProcess.binaryPath, "--bind", "127.0.0.1:0"], executable: "/usr/bin/env")
+        var clients: [RawClient] = []
+        for _ in 0..<120 { if let client = try? RawClient(port: demo.port) { clients.append(client) } }
+        for client in clients { try? client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
+        usleep(300_000)
+        clients.removeAll()
+        usleep(300_000)
+        let after = try RawClient(port: demo.port)
+        try after.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try after.readResponse(timeout: 10).bodyText == "Index")
+        demo.signal(SIGTERM)
+        #expect(demo.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Synchronization
+
+/// A thread-safe counter for tests (apps run on loop or pool threads).
+public final class Counter: Sendable {
+    private let value = Mutex(0)
+    public init() {}
+    @discardableResult
+    public func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    public var count: Int { value.withLock { $0 } }
+
+    /// Waits until `condition(count)` holds or `timeout` passes; returns the last count.
+    @discardableResult
+    public func wait(timeout: Double = 5, until condition: (Int) -> Bool) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(count) && Date() < deadline { usleep(5_000) }
+        return count
+    }
+}
+
+/// A gate an application thread waits on until the test opens it.
+public final class Gate: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    public init() {}
+    public func open() { semaphore.signal() }
+    /// True when opened within `timeout`.
+    @discardableResult
+    public func wait(timeout: Double = 10) -> Bool { semaphore.wait(timeout: .now() + timeout) == .success }
+}
+
+/// Memory of a process, from /proc.
+public enum ProcessMemory {
+    /// Resident set size in bytes (VmRSS), or peak (VmHWM).
+    public static func resident(pid: Int32, peak: Bool = false) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        let key = peak ? "VmHWM:" : "VmRSS:"
+        for line in status.split(separator: "\n") where line.hasPrefix(key) {
+            let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+}
