@@ -56,13 +56,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Supervisor",
+            dependencies: ["UVLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
         .executableTarget(
             name: "wsgi-demo",
             dependencies: [
-                "WSGIServer", "DemoApps",
+                "WSGIServer", "DemoApps", "Supervisor", "UVLoop",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -5,6 +5,7 @@ enum ASCII {
     static let cr: UInt8 = 0x0D
     static let space: UInt8 = 0x20
     static let quote: UInt8 = 0x22
+    static let hash: UInt8 = 0x23
     static let asterisk: UInt8 = 0x2A
     static let comma: UInt8 = 0x2C
     static let period: UInt8 = 0x2E

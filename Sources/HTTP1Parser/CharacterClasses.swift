@@ -5,6 +5,7 @@ struct ByteClass: OptionSet {
     /// `tchar` (RFC 9110 §5.6.2): methods, field names, transfer codings, chunk extension names.
     static let token = ByteClass(rawValue: 1 << 0)
     /// Bytes accepted in a request-target: visible ASCII except `#` (a fragment is never sent).
+    /// `Input.scanTarget` tests the same set word by word.
     static let target = ByteClass(rawValue: 1 << 1)
     /// Bytes of `uri-host [":" port]`: unreserved, sub-delims, `%`, `:`, `[`, `]` (RFC 3986 §3.2).
     static let host = ByteClass(rawValue: 1 << 2)
@@ -40,7 +41,7 @@ struct CharacterClasses: @unchecked Sendable {
         if alphanumeric || "!#$%&'*+-.^_`|~".utf8.contains(byte) {
             result.insert(.token)
         }
-        if byte > ASCII.space && byte < ASCII.delete && byte != UInt8(ascii: "#") {
+        if byte > ASCII.space && byte < ASCII.delete && byte != ASCII.hash {
             result.insert(.target)
         }
         if alphanumeric || "-._~!$&'()*+,;=%:[]".utf8.contains(byte) {

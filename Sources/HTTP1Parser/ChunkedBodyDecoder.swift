@@ -230,19 +230,38 @@ struct ChunkedBodyDecoder {
         let bounds = LineBounds(
             maxLineLength: Int.max, lineError: .trailerTooLarge,
             sectionEnd: overflow ? Int.max : sectionEnd, sectionError: .trailerTooLarge)
-        var lineStart = start
-        var searchFrom = start + trailerSearched
-        while let line = try input.nextLine(
-            startingAt: lineStart, searchingFrom: searchFrom, within: bounds, allowBareLF: allowBareLF)
-        {
-            if line.content.isEmpty { return (.end, line.next) }
-            let field = try FieldLine.parse(input, line.content, leadingWhitespaceError: .obsFold)
+        var cursor = LineCursor(lineStart: start, searched: start + trailerSearched)
+        while try cursor.mayBeComplete(input, bounds) {
+            let line: (field: HeaderField?, next: Int)?
+            do throws(ParseError) {
+                line = try scanTrailerLine(input, at: cursor.lineStart, allowBareLF: allowBareLF)
+            } catch {
+                try cursor.fail(error, input, bounds)
+                break
+            }
+            guard let line else {
+                try cursor.stopPartial(input, bounds)
+                break
+            }
+            try cursor.checkComplete(next: line.next, input, bounds)
+            guard let field = line.field else { return (.end, line.next) }
             guard !TrailerRules.isForbidden(field.name, in: input) else { throw .forbiddenTrailer }
-            lineStart = line.next
-            searchFrom = line.next
+            cursor.advance(to: line.next)
         }
-        trailerSearched = input.count - lineStart
-        trailerLength += lineStart - start
-        return (.needMore, lineStart)
+        trailerSearched = cursor.searched - cursor.lineStart
+        trailerLength += cursor.lineStart - start
+        return (.needMore, cursor.lineStart)
+    }
+
+    /// Validates the trailer line at `start`: a field line, or the empty line ending the section
+    /// (no field); nil if the input ends before its line end.
+    private func scanTrailerLine(
+        _ input: Input, at start: Int, allowBareLF: Bool
+    ) throws(ParseError) -> (field: HeaderField?, next: Int)? {
+        if input.isLineEnd(at: start) {
+            return try input.lineEnd(at: start, allowBareLF: allowBareLF).map { (nil, $0) }
+        }
+        return try FieldLine.parse(input, at: start, leadingWhitespaceError: .obsFold, allowBareLF: allowBareLF)
+            .map { ($0.field, $0.next) }
     }
 }

@@ -44,23 +44,58 @@ struct Input {
     @inline(__always)
     func firstNonFieldValueByte(from start: Int, to end: Int) -> Int {
         var index = start
-        // Bounds: a word is read only while index + 8 <= end <= count. A word flagged by the
-        // word test (which also flags HTAB) is re-examined byte by byte, inside the same 8 bytes.
+        // Bounds: a word is read only while index + 8 <= end <= count; the lowest flagged byte is
+        // inside that word.
         while index + 8 <= end {
             let word = word(at: index)
             let flagged = Word.bytesBelow(ASCII.space, in: word) | Word.zeroBytes(word ^ Word.repeating(ASCII.delete))
-            if flagged != 0 {
-                for offset in 0..<8 where !ASCII.isFieldValueByte(self[index + offset]) {
-                    return index + offset
-                }
+            if flagged == 0 {
+                index += 8
+                continue
             }
-            index += 8
+            // The lowest flagged byte is a true match; HTAB is the only control a value may hold.
+            let first = index + flagged.trailingZeroBitCount >> 3
+            if self[first] != ASCII.tab { return first }
+            index = first + 1
         }
         while index < end {
             if !ASCII.isFieldValueByte(self[index]) { return index }
             index += 1
         }
         return end
+    }
+
+    /// Scans a request-target from `start`: the index of the first byte that is not
+    /// `ByteClass.target` (or `count`), and of the first `?` before it (or -1).
+    @inline(__always)
+    func scanTarget(from start: Int) -> (end: Int, firstQuestionMark: Int) {
+        var index = start
+        var questionMark = -1
+        // Bounds: a word is read only while index + 8 <= count; the lowest flagged byte is inside it.
+        // A word is flagged for bytes outside 0x21...0x7E, "#", and (until one is found) "?".
+        while index + 8 <= count {
+            let word = word(at: index)
+            var flagged = Word.bytesBelow(0x21, in: word) | (word & 0x8080_8080_8080_8080)
+                | Word.zeroBytes(word ^ Word.repeating(ASCII.delete))
+                | Word.zeroBytes(word ^ Word.repeating(ASCII.hash))
+            if questionMark < 0 { flagged |= Word.zeroBytes(word ^ Word.repeating(ASCII.questionMark)) }
+            if flagged == 0 {
+                index += 8
+                continue
+            }
+            let first = index + flagged.trailingZeroBitCount >> 3
+            guard self[first] == ASCII.questionMark && questionMark < 0 else { return (first, questionMark) }
+            questionMark = first
+            index = first + 1
+        }
+        let classes = CharacterClasses.shared
+        while index < count {
+            let byte = self[index]
+            guard classes[byte].contains(.target) else { break }
+            if byte == ASCII.questionMark && questionMark < 0 { questionMark = index }
+            index += 1
+        }
+        return (index, questionMark)
     }
 
     /// Whether the bytes in `range` equal `lowercaseLiteral` ignoring ASCII case.

@@ -6,6 +6,7 @@
 public struct Leniencies: OptionSet, Sendable {
     public let rawValue: UInt32
 
+    /// - Parameter rawValue: the option bits; use the named options instead.
     public init(rawValue: UInt32) {
         self.rawValue = rawValue
     }

@@ -12,9 +12,9 @@ struct LineBounds {
     /// Throws the limit the line `lineStart..<known` overruns, `last` being the index of the last
     /// byte seen of it (its LF when complete).
     ///
-    /// Each overrun is placed at the byte that makes it certain, and the earlier one wins, so the
-    /// answer is the same whether the line arrived whole or one byte at a time. A CR as the last
-    /// byte seen is not counted: it may be the start of the CRLF.
+    /// Each overrun is placed at the byte that makes it certain, and the earlier one wins (the line
+    /// limit on a tie), so the answer is the same whether the line arrived whole or one byte at a
+    /// time. A CR as the last byte seen is not counted: it may be the start of the CRLF.
     @inline(__always)
     func check(_ input: Input, lineStart: Int, known: Int, last: Int) throws(ParseError) {
         var length = known - lineStart
@@ -31,32 +31,91 @@ struct LineBounds {
     }
 }
 
-/// A complete line: its content (without CRLF) and where the next line starts.
-struct Line {
-    var content: Range<Int>
-    var next: Int
+/// Reading position in a line-oriented section, and the rule that makes its errors independent of
+/// how the input was split.
+///
+/// A line is validated in one pass from its first byte, which also finds its end. A line is judged
+/// only once its LF has arrived, and its limits before its content: a validator that runs out of
+/// input, or fails before the LF is in, leaves the line pending (its limits are still checked on
+/// the partial line, at the byte where an overrun becomes certain). Invariant: `searched >=
+/// lineStart` and the bytes `lineStart..<searched` hold no LF, so a pending line is searched for its
+/// LF only in new bytes.
+struct LineCursor {
+    private(set) var lineStart: Int
+    private(set) var searched: Int
+
+    init(lineStart: Int, searched: Int) {
+        self.lineStart = lineStart
+        self.searched = searched
+    }
+
+    /// Whether a line was started and not finished: some of its bytes have been seen.
+    var hasPendingBytes: Bool { searched > lineStart }
+
+    /// Whether it is worth validating the line now: false when there is no byte of it, or when it is
+    /// pending and the new bytes hold no LF (its limits checked).
+    @inline(__always)
+    mutating func mayBeComplete(_ input: Input, _ bounds: LineBounds) throws(ParseError) -> Bool {
+        guard lineStart < input.count else { return false }
+        guard hasPendingBytes else { return true }
+        guard input.firstLineFeed(from: searched, to: input.count) != nil else {
+            try stopPartial(input, bounds)
+            return false
+        }
+        return true
+    }
+
+    /// The validator ran out of input before the line's end: checks the partial line's limits and
+    /// remembers that it holds no LF.
+    @inline(__always)
+    mutating func stopPartial(_ input: Input, _ bounds: LineBounds) throws(ParseError) {
+        try bounds.check(input, lineStart: lineStart, known: input.count, last: input.count - 1)
+        searched = input.count
+    }
+
+    /// Checks the limits of a line validated up to `next`, the start of the following line.
+    @inline(__always)
+    func checkComplete(next: Int, _ input: Input, _ bounds: LineBounds) throws(ParseError) {
+        try bounds.check(input, lineStart: lineStart, known: next - 1, last: next - 1)
+    }
+
+    /// The validator refused the line with `error`. Throws the line's limit error if it has one,
+    /// else `error` once the line's LF is in; returns (pending) while it is not.
+    mutating func fail(_ error: ParseError, _ input: Input, _ bounds: LineBounds) throws(ParseError) {
+        guard let lineFeed = input.firstLineFeed(from: searched, to: input.count) else {
+            try stopPartial(input, bounds)
+            return
+        }
+        try bounds.check(input, lineStart: lineStart, known: lineFeed, last: lineFeed)
+        throw error
+    }
+
+    @inline(__always)
+    mutating func advance(to next: Int) {
+        lineStart = next
+        searched = next
+    }
 }
 
 extension Input {
-    /// The line starting at `lineStart` if its LF has arrived, nil if not.
-    ///
-    /// `searchFrom` is where the search for the LF resumes: the bytes between `lineStart` and it are
-    /// known to hold none, which is what keeps one-byte-at-a-time feeding linear. Limits are checked
-    /// first, on a partial line as well as on a complete one, then the line end (`.bareLF` unless
-    /// `allowBareLF`). A CR elsewhere in the line is left for the line's own grammar to reject.
+    /// The line end at `index`, which must hold a CR or an LF: the start of the next line, or nil if
+    /// the CR is the last byte so far. A CR must be followed by LF (else `.bareCR`); an LF alone is
+    /// `.bareLF` unless `allowBareLF`.
     @inline(__always)
-    func nextLine(
-        startingAt lineStart: Int, searchingFrom searchFrom: Int, within bounds: LineBounds, allowBareLF: Bool
-    ) throws(ParseError) -> Line? {
-        guard let lineFeed = firstLineFeed(from: searchFrom, to: count) else {
-            try bounds.check(self, lineStart: lineStart, known: count, last: count - 1)
-            return nil
+    func lineEnd(at index: Int, allowBareLF: Bool) throws(ParseError) -> Int? {
+        if self[index] == ASCII.lf {
+            guard allowBareLF else { throw .bareLF }
+            return index + 1
         }
-        try bounds.check(self, lineStart: lineStart, known: lineFeed, last: lineFeed)
-        if lineFeed > lineStart && self[lineFeed - 1] == ASCII.cr {
-            return Line(content: lineStart..<(lineFeed - 1), next: lineFeed + 1)
-        }
-        guard allowBareLF else { throw .bareLF }
-        return Line(content: lineStart..<lineFeed, next: lineFeed + 1)
+        guard index + 1 < count else { return nil }
+        guard self[index + 1] == ASCII.lf else { throw .bareCR }
+        return index + 2
+    }
+
+    /// Whether the byte at `index` starts a line end (CR or LF).
+    @inline(__always)
+    func isLineEnd(at index: Int) -> Bool {
+        let byte = self[index]
+        return byte == ASCII.cr || byte == ASCII.lf
     }
 }

@@ -16,7 +16,8 @@ public enum ParseError: Error, Equatable, Sendable, CaseIterable {
     case invalidMethod
     /// The request line is not `method SP request-target SP HTTP-version` (missing part, extra space).
     case invalidRequestLine
-    /// The request-target contains a byte outside visible ASCII, a `#`, or has none of the four forms.
+    /// The request-target contains a byte outside visible ASCII or a `#`, or has none of the four
+    /// forms (origin, absolute, authority, asterisk).
     case invalidTarget
     /// The target's form does not fit the method: authority-form is only for CONNECT (and CONNECT only
     /// takes authority-form); asterisk-form is only for OPTIONS.
@@ -89,7 +90,8 @@ public enum ParseError: Error, Equatable, Sendable, CaseIterable {
     case missingChunkTerminator
     /// The trailer section is longer than `ParserLimits.maxTrailerLength`.
     case trailerTooLarge
-    /// A trailer field that must not appear after the body (see `TrailerRules`).
+    /// A trailer field that must not appear after the body: framing, routing, authentication,
+    /// request modifier and content-format fields (the list is in docs/PARSER.md).
     case forbiddenTrailer
 
     // MARK: End of input

@@ -1,8 +1,8 @@
 /// Size limits the parser enforces, each with the status a server answers when it is passed.
 ///
-/// Every limit is detected at the byte that proves it is passed, not at the end of the line or the
-/// head, so a peer cannot make the caller buffer more than the limit allows (a 1 MB request line
-/// with no line end fails at its 8191st byte with the defaults).
+/// Length limits are detected at the byte that proves they are passed, not at the end of the line
+/// or the head, so a peer cannot make the caller buffer more than the limit allows (a 1 MB request
+/// line with no line end fails at its 8191st byte with the defaults).
 public struct ParserLimits: Sendable {
     /// Longest request line, excluding its CRLF. Passing it: `.requestLineTooLong` (414).
     public var maxRequestLineLength: Int = 8190

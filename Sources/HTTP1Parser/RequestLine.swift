@@ -1,50 +1,64 @@
-/// The request line (RFC 9112 §3): `method SP request-target SP HTTP-version`, one SP each, no
-/// other whitespace.
-enum RequestLine {
-    /// Validates the non-empty line `content` (CRLF already removed) and records method, target,
-    /// target form, path, query and version in `head`.
-    static func parse(_ input: Input, _ content: Range<Int>, into head: inout RequestHead) throws(ParseError) {
+/// The request line (RFC 9112 §3): `method SP request-target SP HTTP-version CRLF`, one SP each,
+/// no other whitespace.
+struct RequestLine {
+    var method: Range<Int>
+    var target: Range<Int>
+    var targetForm: TargetForm
+    var path: Range<Int>
+    var query: Range<Int>?
+    var version: HTTPVersion
+    /// Where the line after it starts.
+    var next: Int
+
+    /// Validates the line starting at `start` (not an empty line) in one pass up to its line end;
+    /// nil if the input ends first.
+    static func parse(_ input: Input, at start: Int, allowBareLF: Bool) throws(ParseError) -> RequestLine? {
         let classes = CharacterClasses.shared
-        let end = content.upperBound
-        var index = content.lowerBound
-        // Bounds: every index read is below `end`, the end of the line's content.
-        while index < end && classes[input[index]].contains(.token) { index += 1 }
-        let method = content.lowerBound..<index
-        guard index < end else { throw .invalidRequestLine }
-        try expectSpace(input[index], orElse: method.isEmpty ? .invalidRequestLine : .invalidMethod)
-        guard !method.isEmpty else { throw .invalidRequestLine }
+        let count = input.count
+        var index = start
+        // Bounds: every index read is below `count`.
+        while index < count && classes[input[index]].contains(.token) { index += 1 }
+        guard index < count else { return nil }
+        let method = start..<index
+        guard input[index] == ASCII.space && !method.isEmpty else {
+            return try partEnd(input, at: index, allowBareLF, orElse: .invalidMethod)
+        }
+
+        let targetStart = index + 1
+        let (targetEnd, firstQuestionMark) = input.scanTarget(from: targetStart)
+        index = targetEnd
+        guard index < count else { return nil }
+        let target = targetStart..<index
+        guard input[index] == ASCII.space && !target.isEmpty else {
+            return try partEnd(input, at: index, allowBareLF, orElse: .invalidTarget)
+        }
 
         index += 1
-        let targetStart = index
-        var firstQuestionMark = -1
-        while index < end {
-            let byte = input[index]
-            guard classes[byte].contains(.target) else { break }
-            if byte == ASCII.questionMark && firstQuestionMark < 0 { firstQuestionMark = index }
-            index += 1
-        }
-        guard index < end else { throw .invalidRequestLine }
-        try expectSpace(input[index], orElse: index == targetStart ? .invalidRequestLine : .invalidTarget)
-        guard index > targetStart else { throw .invalidRequestLine }
-        let target = targetStart..<index
+        let versionStart = index
+        while index < count && input[index] > ASCII.space && input[index] != ASCII.delete { index += 1 }
+        guard index < count else { return nil }
+        guard input.isLineEnd(at: index) else { throw .invalidVersion }
+        guard let next = try input.lineEnd(at: index, allowBareLF: allowBareLF) else { return nil }
+        let version = try parseVersion(input, versionStart..<index)
 
-        let version = try parseVersion(input, (index + 1)..<end)
         let parts = try RequestTarget.parts(
-            input, target: target, firstQuestionMark: firstQuestionMark < 0 ? index : firstQuestionMark,
+            input, target: target, firstQuestionMark: firstQuestionMark < 0 ? target.upperBound : firstQuestionMark,
             method: method)
-        head.method = method
-        head.target = target
-        head.targetForm = parts.form
-        head.path = parts.path
-        head.query = parts.query
-        head.version = version
+        return RequestLine(
+            method: method, target: target, targetForm: parts.form, path: parts.path, query: parts.query,
+            version: version, next: next)
     }
 
-    /// Accepts the SP that ends a part; a CR there is `.bareCR`, anything else `error`.
-    @inline(__always)
-    private static func expectSpace(_ byte: UInt8, orElse error: ParseError) throws(ParseError) {
-        guard byte != ASCII.space else { return }
-        throw byte == ASCII.cr ? .bareCR : error
+    /// A method or target that is empty or stopped at `index` by something other than SP: a SP
+    /// (an empty part) or a line end (a missing part) is `.invalidRequestLine`, the latter once the
+    /// line end is known to be valid (nil if the input ends first); any other byte is `error`.
+    private static func partEnd(
+        _ input: Input, at index: Int, _ allowBareLF: Bool, orElse error: ParseError
+    ) throws(ParseError) -> RequestLine? {
+        if input[index] == ASCII.space { throw .invalidRequestLine }
+        guard input.isLineEnd(at: index) else { throw error }
+        guard try input.lineEnd(at: index, allowBareLF: allowBareLF) != nil else { return nil }
+        throw .invalidRequestLine
     }
 
     /// `HTTP/` DIGIT `.` DIGIT (case-sensitive); only 1.0 and 1.1 are supported.
@@ -52,10 +66,7 @@ enum RequestLine {
         let start = range.lowerBound
         guard range.count == 8, input.equals(start..<(start + 5), "HTTP/"), ASCII.isDigit(input[start + 5]),
             input[start + 6] == ASCII.period, ASCII.isDigit(input[start + 7])
-        else {
-            for index in range where input[index] == ASCII.cr { throw .bareCR }
-            throw .invalidVersion
-        }
+        else { throw .invalidVersion }
         switch (input[start + 5], input[start + 7]) {
         case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http1_1
         case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http1_0

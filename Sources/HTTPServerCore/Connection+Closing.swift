@@ -107,14 +107,22 @@ extension Connection {
 
     // MARK: Shutdown
 
-    /// Graceful shutdown: an idle connection closes now; one with a request in progress finishes
-    /// it, answering with `Connection: close`.
+    /// Graceful shutdown: an idle keep-alive connection closes now; one with a request in progress
+    /// finishes it, answering with `Connection: close`. A connection whose request may already be
+    /// on its way (just accepted, or bytes waiting in the kernel) gets a short grace to send it,
+    /// so no request the server accepted is dropped.
     func drain() {
         guard closing == .open else { return }
-        if phase == .idle && exchange == nil && input.isEmpty && !writePending {
+        request.keepAlive = false
+        guard phase == .idle && exchange == nil && input.isEmpty && !writePending else { return }
+        if requestsServed > 0 && !stream.hasUnreadInput {
             closeNow()
             return
         }
-        request.keepAlive = false
+        timeout = .headerRead
+        deadline = min(deadline == 0 ? UInt64.max : deadline, worker.loop.now + Connection.drainGrace)
     }
+
+    /// How long a silent connection may keep a draining server waiting for its request.
+    static let drainGrace: UInt64 = 1000
 }

@@ -150,6 +150,8 @@ extension Connection {
             ])
         }
         logAccess(status: framing.status, bytes: framing.bodyBytes)
+        worker.responseCompleted()
+        requestsServed += 1
         self.framing = nil
         mustFlush = false
         phase = .idle

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Synchronization
 import UVLoop
@@ -42,15 +43,21 @@ public final class HTTPServer: Sendable {
             software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
             multithread: configuration.threads > 0, multiprocess: configuration.multiprocess
         )
+        let budget = configuration.maxRequests.map { RequestBudget(limit: max(1, $0)) }
         var workers: [LoopWorker] = []
         var port = configuration.port
         do {
-            for _ in 0..<loops {
+            for index in 0..<loops {
+                let endpoint: ListenEndpoint
+                if let inherited = configuration.listeningDescriptor {
+                    endpoint = .inherited(index == 0 ? inherited : try Self.duplicate(inherited))
+                } else {
+                    endpoint = .address(host: configuration.host, port: port, reusePort: loops > 1)
+                }
                 let worker = try LoopWorker(
-                    configuration: configuration,
-                    listen: .address(host: configuration.host, port: port, reusePort: loops > 1),
-                    responder: responder, serverInfo: info, pool: pool,
-                    maxConnections: max(1, connectionCeiling / loops)
+                    configuration: configuration, listen: endpoint, responder: responder, serverInfo: info,
+                    pool: pool, maxConnections: max(1, connectionCeiling / loops),
+                    requestBudget: budget, beats: index == 0
                 )
                 workers.append(worker)
                 // Later loops bind the port the first one got (port 0 picks it once).
@@ -66,6 +73,10 @@ public final class HTTPServer: Sendable {
         handoff = WorkerHandoff(workers)
         self.pool = pool
         lifecycle = Mutex(.ready)
+        budget?.whenExhausted { [weak self] in
+            self?.logger.info("max requests reached; recycling")
+            self?.shutdown(graceful: true)
+        }
         logger.info("listening", metadata: [
             "address": "\(localAddress)", "loops": "\(loops)", "threads": "\(configuration.threads)",
             "open_files_limit": "\(openFiles)", "max_connections": "\(connectionCeiling)",
@@ -121,6 +132,12 @@ public final class HTTPServer: Sendable {
         }
         if changed { logger.info("state", metadata: ["state": "\(State.shuttingDown.rawValue)"]) }
         for remote in remotes { remote.post(.shutdown(graceful: graceful)) }
+    }
+
+    private static func duplicate(_ descriptor: Int32) throws -> Int32 {
+        let copy = dup(descriptor)
+        guard copy >= 0 else { throw UVError(-errno, "dup") }
+        return copy
     }
 
     private func begin() -> [LoopWorker]? {

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Synchronization
 import UVLoop
@@ -33,11 +34,13 @@ final class LoopWorker {
     private var sweep: LoopTimer?
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
+    private var heartbeatTimer: LoopTimer?
+    private let requestBudget: RequestBudget?
     private let timeoutMilliseconds: [Timeout: UInt64]
 
     /// Creates the loop and starts listening (connections wait in the backlog until ``run()``).
     init(configuration: ServerConfiguration, listen endpoint: ListenEndpoint, responder: any Responder,
-         serverInfo: ServerInfo, pool: ThreadPool?, maxConnections: Int) throws {
+         serverInfo: ServerInfo, pool: ThreadPool?, maxConnections: Int, requestBudget: RequestBudget?, beats: Bool) throws {
         self.configuration = configuration
         self.responder = responder
         self.serverInfo = serverInfo
@@ -45,6 +48,7 @@ final class LoopWorker {
         self.accessLogger = configuration.accessLogger
         self.pool = pool
         self.maxConnections = maxConnections
+        self.requestBudget = requestBudget
         serverLine = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
         let timeouts = configuration.timeouts
         timeoutMilliseconds = [
@@ -58,6 +62,7 @@ final class LoopWorker {
         self.wakeup = wakeup
         do {
             try setUp(endpoint, wakeup: wakeup)
+            if beats, let heartbeat = configuration.heartbeat { try startHeartbeat(heartbeat) }
         } catch {
             closeHandles()
             loop.run()
@@ -156,6 +161,11 @@ final class LoopWorker {
 
     // MARK: Responses
 
+    /// Counts a completed response toward ``ServerConfiguration/maxRequests``.
+    func responseCompleted() {
+        requestBudget?.spend()
+    }
+
     /// Starts the application for a complete request: inline, or on the pool.
     func startExchange(_ call: any ApplicationCall, for connection: Connection) -> Connection.Exchange {
         guard let pool else { return .inline(call, nil) }
@@ -218,6 +228,23 @@ final class LoopWorker {
         if connections.isEmpty { closeHandles() }
     }
 
+    private func startHeartbeat(_ heartbeat: ServerConfiguration.Heartbeat) throws {
+        let descriptor = heartbeat.descriptor
+        // Never let a slow supervisor block the loop.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        let timer = try LoopTimer(loop: loop)
+        timer.doNotKeepLoopAlive()
+        heartbeatTimer = timer
+        let interval = max(1, heartbeat.interval.milliseconds)
+        try timer.start(after: 0, repeating: interval) { [unowned self] in
+            var beat: UInt8 = 1
+            if write(descriptor, &beat, 1) < 0 && errno == EPIPE && !isDraining {
+                logger.warning("supervisor is gone; shutting down")
+                beginShutdown(graceful: true)
+            }
+        }
+    }
+
     private func startGraceTimer() {
         guard graceTimer == nil, let timer = try? LoopTimer(loop: loop) else { return }
         graceTimer = timer
@@ -235,6 +262,8 @@ final class LoopWorker {
         sweep = nil
         graceTimer?.close()
         graceTimer = nil
+        heartbeatTimer?.close()
+        heartbeatTimer = nil
         wakeup?.close()
         wakeup = nil
     }
@@ -271,5 +300,28 @@ final class WorkerRemote: Sendable {
             defer { mail.removeAll(keepingCapacity: true) }
             return mail
         }
+    }
+}
+
+/// Counts responses across all loops toward ``ServerConfiguration/maxRequests`` and asks for a
+/// graceful shutdown once, when the count is reached.
+final class RequestBudget: Sendable {
+    private let limit: Int
+    private let spent = Atomic<Int>(0)
+    private let exhausted: Mutex<(@Sendable () -> Void)?>
+
+    init(limit: Int) {
+        self.limit = limit
+        exhausted = Mutex(nil)
+    }
+
+    /// What to do when the budget is spent (set once the server exists).
+    func whenExhausted(_ action: @escaping @Sendable () -> Void) { exhausted.withLock { $0 = action } }
+
+    func spend() {
+        let (count, _) = spent.add(1, ordering: .relaxed)
+        guard count == limit else { return }
+        let action = exhausted.withLock { $0 }
+        action?()
     }
 }

@@ -46,6 +46,29 @@ public struct ServerConfiguration: Sendable {
     /// `graceful_timeout`).
     public var gracefulTimeout: Duration = .seconds(30)
 
+    /// A listening socket to serve instead of binding ``host``:``port`` (inherited from a
+    /// supervising process). Several loops each watch a duplicate of it.
+    public var listeningDescriptor: Int32? = nil
+
+    /// After this many responses the server shuts down gracefully, so that a supervisor replaces
+    /// the process (gunicorn's `max_requests`: bounds the damage of slow leaks). nil: never.
+    public var maxRequests: Int? = nil
+
+    /// A liveness beacon for a supervisor: the first event loop writes one byte to `descriptor`
+    /// every `interval`. A loop blocked by application code stops beating, which is how the
+    /// supervisor recognises a stuck worker. When the write fails because the supervisor is gone,
+    /// the server shuts down gracefully.
+    public var heartbeat: Heartbeat? = nil
+
+    public struct Heartbeat: Sendable {
+        public var descriptor: Int32
+        public var interval: Duration
+        public init(descriptor: Int32, interval: Duration) {
+            self.descriptor = descriptor
+            self.interval = interval
+        }
+    }
+
     /// The `Server` response header and `SERVER_SOFTWARE`.
     public var serverSoftware: String = "swift-wsgi/0.1"
     /// `wsgi.url_scheme` (set to "https" behind a TLS-terminating proxy that you trust).
@@ -79,13 +102,5 @@ public struct ServerConfiguration: Sendable {
         public var lingeringClose: Duration = .seconds(2)
 
         public init() {}
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for libuv timers and deadlines.
-    var milliseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1000 + UInt64(max(0, attoseconds) / 1_000_000_000_000_000)
     }
 }

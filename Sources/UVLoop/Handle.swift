@@ -19,12 +19,21 @@ public class Handle {
     private var onClosed: (() -> Void)?
 
     /// Allocates the handle memory and runs `initialize` (the `uv_*_init` call) on it.
-    /// On failure nothing was registered with libuv, so the memory is freed right here.
-    init(loop: Loop, type: uv_handle_type, _ operation: String, initialize: (UnsafeMutableRawPointer) -> Int32) throws {
+    /// On failure nothing was registered with libuv, so the memory is freed right here, except for
+    /// calls that register the handle even when they fail (`uv_spawn`: `registeredOnFailure`), whose
+    /// memory is freed by a close callback instead.
+    init(loop: Loop, type: uv_handle_type, _ operation: String, registeredOnFailure: Bool = false,
+         initialize: (UnsafeMutableRawPointer) -> Int32) throws {
         let memory = UnsafeMutableRawPointer.allocate(byteCount: uv_handle_size(type), alignment: 16)
         let status = initialize(memory)
         guard status == 0 else {
-            memory.deallocate()
+            if registeredOnFailure {
+                let failed = memory.assumingMemoryBound(to: uv_handle_t.self)
+                failed.pointee.data = nil
+                uv_close(failed) { UnsafeMutableRawPointer($0)?.deallocate() }
+            } else {
+                memory.deallocate()
+            }
             throw UVError(status, operation)
         }
         self.handle = memory.assumingMemoryBound(to: uv_handle_t.self)

@@ -22,13 +22,10 @@ public protocol TCPStreamDelegate: AnyObject {
 /// holds its delegate strongly until then, so a connection object and its stream live exactly as
 /// long as the socket is open, and the cycle is broken in the close callback.
 /// Thread: the loop's thread only.
-public final class TCPStream: Handle {
+public final class TCPStream: Stream {
     public var delegate: (any TCPStreamDelegate)?
-    public private(set) var isReading = false
 
     var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
-    var stream: UnsafeMutablePointer<uv_stream_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self) }
-
     /// A stream ready to receive a connection from ``TCPListener/accept(into:)``.
     public init(loop: Loop) throws {
         try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
@@ -36,36 +33,11 @@ public final class TCPStream: Handle {
         }
     }
 
-    // MARK: Reading
+    // MARK: Reading (to the delegate)
 
-    /// Starts delivering reads to the delegate (into the loop's shared buffer).
-    public func startReading() throws {
-        guard !isReading, !isClosing else { return }
-        try UVError.check(uv_read_start(stream, sharedBufferAllocator, readCallback), "uv_read_start")
-        isReading = true
-    }
-
-    /// Stops reads: unread bytes wait in the kernel (backpressure on the peer).
-    public func stopReading() {
-        guard isReading else { return }
-        uv_read_stop(stream)
-        isReading = false
-    }
-
-    fileprivate func deliverRead(_ count: Int, _ base: UnsafeMutablePointer<CChar>?) {
-        if count > 0 {
-            delegate?.streamDidRead(self, UnsafeRawBufferPointer(start: base, count: count))
-        } else if count == Int(UV_EOF.rawValue) {
-            isReading = false
-            uv_read_stop(stream)
-            delegate?.streamDidReachEOF(self)
-        } else if count < 0 {
-            isReading = false
-            uv_read_stop(stream)
-            delegate?.streamDidFail(self, UVError(Int32(count), "read"))
-        }
-        // count == 0: EAGAIN, nothing to do.
-    }
+    override func didRead(_ bytes: UnsafeRawBufferPointer) { delegate?.streamDidRead(self, bytes) }
+    override func didReachEOF() { delegate?.streamDidReachEOF(self) }
+    override func didFail(_ error: UVError) { delegate?.streamDidFail(self, error) }
 
     // MARK: Writing
 
@@ -160,6 +132,13 @@ public final class TCPStream: Handle {
         return address
     }
 
+    /// True when the peer has sent bytes this side has not read yet (a peek; nothing is consumed).
+    public var hasUnreadInput: Bool {
+        guard let socket = try? fileDescriptor() else { return false }
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
     /// The OS socket (for `sendfile(2)`); valid until close.
     public func fileDescriptor() throws -> Int32 {
         var fd: uv_os_fd_t = -1
@@ -168,19 +147,7 @@ public final class TCPStream: Handle {
     }
 
     override func didClose() {
-        isReading = false
+        super.didClose()
         delegate = nil
     }
-}
-
-/// libuv's alloc callback for every stream: the loop's shared read buffer.
-private let sharedBufferAllocator: uv_alloc_cb = { handle, _, buffer in
-    guard let handle, let buffer else { return }
-    let loop = Loop.owner(of: handle.pointee.loop)
-    buffer.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
-}
-
-private let readCallback: uv_read_cb = { stream, count, buffer in
-    guard let stream, stream.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(stream), as: TCPStream.self).deliverRead(count, buffer?.pointee.base)
 }

@@ -8,6 +8,15 @@ import Glibc
 struct SignalWaiter: Sendable {
     private let signals: [Int32]
 
+    /// Unblocks every signal in the calling thread. A process inherits its parent's signal mask
+    /// through exec; the supervisor in particular must receive SIGCHLD (libuv learns of worker
+    /// exits from it) whatever the process that started it had blocked.
+    static func clearInheritedMask() {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, nil)
+    }
+
     /// Blocks `signals` in the calling thread (and so in every thread it starts afterwards).
     static func block(_ signals: [Int32]) -> SignalWaiter {
         var set = sigset_t()

@@ -2,7 +2,10 @@ import ArgumentParser
 import DemoApps
 import Glibc
 import Logging
+import Supervisor
+import Supervisor
 import Synchronization
+import UVLoop
 import WSGIServer
 
 /// `wsgi-demo`: serves one of the bundled WSGI applications.
@@ -13,7 +16,8 @@ struct WSGIDemo: ParsableCommand {
         abstract: "Serve a bundled WSGI application over HTTP/1.1 on libuv.",
         discussion: """
             Prints "Listening on http://HOST:PORT" once bound. SIGTERM drains in-flight requests \
-            and exits 0; SIGINT, or a second SIGTERM, stops at once (exit 0).
+            and exits 0; SIGINT, or a second SIGTERM, stops at once (exit 0). With --workers, \
+            SIGHUP starts new workers and drains the old ones.
             """
     )
 
@@ -28,6 +32,27 @@ struct WSGIDemo: ParsableCommand {
 
     @Option(help: "Event-loop threads, each with its own listener on the address (SO_REUSEPORT).")
     var loops = 1
+
+    @Option(help: "Worker processes under a supervising master; 0 serves in this process.")
+    var workers = 0
+
+    @Option(help: "Seconds of silence after which the master kills and replaces a worker (--workers).")
+    var timeout = 30
+
+    @Option(name: .customLong("max-requests"), help: "Requests after which a worker is replaced (--workers); 0 = never.")
+    var maxRequests = 0
+
+    @Option(name: .customLong("max-requests-jitter"), help: "Random extra requests (0...N) added to --max-requests per worker.")
+    var maxRequestsJitter = 0
+
+    @Option(name: .customLong("worker-fd"), help: .hidden)
+    var workerDescriptor: Int32?
+
+    @Option(name: .customLong("heartbeat-fd"), help: .hidden)
+    var heartbeatDescriptor: Int32?
+
+    @Option(name: .customLong("heartbeat-ms"), help: .hidden)
+    var heartbeatMilliseconds = 1000
 
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle keep-alive connection stays open.")
     var keepAlive: Int = 75
@@ -61,23 +86,31 @@ struct WSGIDemo: ParsableCommand {
             throw ValidationError("unknown app '\(app)'; bundled apps: \(DemoApps.names.joined(separator: ", "))")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
-        guard threads >= 0, loops >= 1 else { throw ValidationError("--threads must be >= 0 and --loops >= 1") }
+        guard threads >= 0, loops >= 1, workers >= 0 else { throw ValidationError("--threads and --workers must be >= 0 and --loops >= 1") }
     }
 
     func run() throws {
-        // Before any thread exists, so that only the signal thread ever receives these.
-        let signals = SignalWaiter.block([SIGINT, SIGTERM])
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        SignalWaiter.clearInheritedMask()
+        if workers > 0 && workerDescriptor == nil {
+            bootstrapLogging()
+            try superviseWorkers()
+        } else {
+            try serve()
         }
+    }
+
+    /// One process serving (alone, or as a worker of a master).
+    private func serve() throws {
+        // Before any thread exists, so that only the signal thread ever receives these.
+        let signals = SignalWaiter.block([SIGINT, SIGTERM, SIGHUP])
+        bootstrapLogging()
         let server = try WSGIServer(configuration: serverConfiguration(), app: DemoApps.application(named: app)!)
-        announce("Listening on \(BindAddress.url(host: server.host, port: server.port))\n")
+        if workerDescriptor == nil { announce("Listening on \(BindAddress.url(host: server.host, port: server.port))\n") }
 
         let received = Mutex(0)
         signals.start { signal in
+            // SIGHUP reloads workers (in the master); a single process has nothing to reload.
+            guard signal != SIGHUP else { return }
             let count = received.withLock { count -> Int in
                 count += 1
                 return count
@@ -85,6 +118,56 @@ struct WSGIDemo: ParsableCommand {
             server.shutdown(graceful: signal == SIGTERM && count == 1)
         }
         server.serveForever()
+    }
+
+    /// The master of `--workers N`: binds, announces, supervises, and exits with the workers.
+    private func superviseWorkers() throws {
+        let socket = try ListeningSocket(host: bind.host, port: bind.port)
+        announce("Listening on \(BindAddress.url(host: socket.host, port: socket.port))\n")
+        let silence = Duration.seconds(timeout)
+        let beat = WorkerSupervisor.Configuration.heartbeatInterval(for: silence)
+        let arguments = workerArguments() + ["--heartbeat-ms", String(beat.milliseconds)]
+        var configuration = WorkerSupervisor.Configuration(
+            workers: workers, executable: "/proc/self/exe", logger: Logger(label: "wsgi-demo.master")
+        ) { maxRequests in
+            arguments + (maxRequests.map { ["--max-requests", String($0)] } ?? [])
+        }
+        configuration.timeout = silence
+        configuration.gracefulTimeout = .seconds(gracefulTimeout)
+        configuration.maxRequests = maxRequests > 0 ? maxRequests : nil
+        configuration.maxRequestsJitter = maxRequestsJitter
+        let status = try WorkerSupervisor(configuration: configuration, socket: socket).run()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// This command line for a worker: the supervisor's own options removed, the inherited
+    /// descriptors (3: listening socket, 4: heartbeat pipe) added.
+    private func workerArguments() -> [String] {
+        let supervisorOptions: Set = ["--workers", "--timeout", "--max-requests", "--max-requests-jitter"]
+        var arguments: [String] = []
+        var skipValue = false
+        for argument in CommandLine.arguments.dropFirst() {
+            if skipValue {
+                skipValue = false
+                continue
+            }
+            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+            if supervisorOptions.contains(name) {
+                skipValue = !argument.contains("=")
+                continue
+            }
+            arguments.append(argument)
+        }
+        return arguments + ["--worker-fd", "3", "--heartbeat-fd", "4"]
+    }
+
+    private func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
 
     private func serverConfiguration() -> ServerConfiguration {
@@ -98,7 +181,15 @@ struct WSGIDemo: ParsableCommand {
         configuration.limits.maxFieldCount = limitRequestFields
         configuration.limits.maxFieldLength = limitRequestFieldSize
         if limitRequestBody > 0 { configuration.limits.maxBodyLength = limitRequestBody }
-        configuration.logger = Logger(label: "wsgi-demo")
+        if let workerDescriptor {
+            configuration.listeningDescriptor = workerDescriptor
+            configuration.multiprocess = true
+            configuration.maxRequests = maxRequests > 0 ? maxRequests : nil
+        }
+        if let heartbeatDescriptor {
+            configuration.heartbeat = .init(descriptor: heartbeatDescriptor, interval: .milliseconds(heartbeatMilliseconds))
+        }
+        configuration.logger = Logger(label: workerDescriptor == nil ? "wsgi-demo" : "wsgi-demo.worker[\(getpid())]")
         if accessLog { configuration.accessLogger = Logger(label: "wsgi-demo.access") }
         return configuration
     }

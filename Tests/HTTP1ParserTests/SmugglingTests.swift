@@ -13,8 +13,8 @@ struct SmugglingCase: Sendable, CustomTestStringConvertible {
 /// Bytes that would be a second request if the first one were framed wrongly.
 private let smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
 
-/// The smuggling section of the project's research notes (docs: shared/research/user-asks.md),
-/// row by row. Every input is refused with the exact error, the same for every split, and never
+/// The request-smuggling CVE table of the project's research notes (gunicorn, waitress, Node.js
+/// rows, plus swift-nio's regression test), row by row. Every input is refused with the exact error, the same for every split, and never
 /// yields a second request.
 private let cases: [SmugglingCase] = [
     // gunicorn

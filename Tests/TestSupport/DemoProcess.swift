@@ -7,6 +7,8 @@ public final class DemoProcess {
     private let output = Pipe()
     public private(set) var port = 0
     public private(set) var listeningLine = ""
+    /// Where the process's standard error goes (its log), when asked for.
+    public let logPath: String?
 
     /// The built `wsgi-demo` next to the test bundle.
     public static var binaryPath: String {
@@ -22,11 +24,19 @@ public final class DemoProcess {
 
     /// Starts `wsgi-demo arguments...` (or `executable arguments...`, for wrappers such as
     /// `prlimit`) and waits for its "Listening on" line.
-    public init(_ arguments: [String], executable: String? = nil, timeout: Double = 20) throws {
+    public init(_ arguments: [String], executable: String? = nil, captureLog: Bool = false, timeout: Double = 20) throws {
         process.executableURL = URL(fileURLWithPath: executable ?? DemoProcess.binaryPath)
         process.arguments = arguments
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if captureLog {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-demo-\(UUID().uuidString).log").path
+            FileManager.default.createFile(atPath: path, contents: nil)
+            logPath = path
+            process.standardError = FileHandle(forWritingAtPath: path)
+        } else {
+            logPath = nil
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         var text = ""
@@ -48,6 +58,23 @@ public final class DemoProcess {
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// The captured log so far.
+    public var log: String {
+        guard let logPath else { return "" }
+        return (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits until the log contains `text` `count` times.
+    @discardableResult
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     /// Waits for exit; returns the exit status (nil on timeout, after which the process is killed).
     public func waitForExit(timeout: Double = 10) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
@@ -65,5 +92,6 @@ public final class DemoProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        if let logPath { unlink(logPath) }
     }
 }

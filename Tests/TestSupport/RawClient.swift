@@ -142,7 +142,7 @@ public final class RawClient {
 }
 
 /// A parsed HTTP response.
-public struct HTTPResponse: CustomStringConvertible {
+public struct HTTPResponse: CustomStringConvertible, Sendable {
     public var version: String
     public var status: Int
     public var reason: String

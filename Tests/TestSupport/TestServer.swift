@@ -13,11 +13,18 @@ public final class TestServer: @unchecked Sendable {
 
     public var port: Int { server.port }
 
-    public init(app: @escaping Application, logger: Logger = TestServer.quietLogger(), configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - scriptName, environ: passed to ``WSGIServer/init(configuration:scriptName:environ:app:)``
+    ///     (a mount point and deployer-supplied environ entries).
+    public init(
+        app: @escaping Application, logger: Logger = TestServer.quietLogger(),
+        scriptName: String = "", environ: [String: String] = [:],
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.logger = logger
         configure(&configuration)
-        server = try WSGIServer(configuration: configuration, app: app)
+        server = try WSGIServer(configuration: configuration, scriptName: scriptName, environ: environ, app: app)
         let server = self.server
         let finished = self.finished
         Thread.detachNewThread {

@@ -1,0 +1,232 @@
+import Glibc
+import Logging
+import UVLoop
+
+/// The master process of a multi-process server (gunicorn's arbiter).
+///
+/// It owns the listening socket and starts `workers` worker processes by spawn-and-exec of the
+/// same binary (safer than fork in a process with Swift runtime threads), each inheriting the
+/// socket as descriptor 3 and a heartbeat pipe as descriptor 4. Then, on its own libuv loop:
+/// - a worker that exits unexpectedly (a crash in application code) is replaced at once (after a
+///   one-second pause when it died within a second of starting, so a broken app cannot spin);
+/// - a worker that recycled itself after its request budget is replaced;
+/// - a worker whose heartbeat stops for `timeout` (a loop blocked by application code) is killed
+///   and replaced;
+/// - SIGHUP reloads: a new set of workers starts, then the old ones drain gracefully;
+/// - SIGTERM drains: workers stop accepting and finish in-flight requests, then the master exits 0;
+///   SIGINT, SIGQUIT or a second SIGTERM stops the workers at once.
+///
+/// Thread: everything runs on the thread that calls ``run()``.
+public final class WorkerSupervisor {
+    public struct Configuration: Sendable {
+        /// Number of worker processes.
+        public var workers: Int
+        /// The worker executable (normally this binary: `/proc/self/exe`).
+        public var executable: String
+        /// Arguments of a worker; `maxRequests` is its own recycling budget (with jitter applied).
+        public var workerArguments: @Sendable (_ maxRequests: Int?) -> [String]
+        /// A worker whose heartbeat is silent this long is killed (gunicorn's `--timeout`).
+        public var timeout: Duration = .seconds(30)
+        /// How long draining workers may take before they are killed.
+        public var gracefulTimeout: Duration = .seconds(30)
+        /// Recycle workers after this many requests, plus a random 0...jitter per worker.
+        public var maxRequests: Int? = nil
+        public var maxRequestsJitter: Int = 0
+        public var logger: Logger
+
+        public init(workers: Int, executable: String, logger: Logger, workerArguments: @escaping @Sendable (_ maxRequests: Int?) -> [String]) {
+            self.workers = workers
+            self.executable = executable
+            self.logger = logger
+            self.workerArguments = workerArguments
+        }
+
+        /// How often workers beat: often enough for the timeout to be precise.
+        public var heartbeatInterval: Duration { Self.heartbeatInterval(for: timeout) }
+
+        /// A quarter of `timeout`, between 50 ms and 1 s.
+        public static func heartbeatInterval(for timeout: Duration) -> Duration {
+            .milliseconds(max(50, min(1000, timeout.milliseconds / 4)))
+        }
+    }
+
+    private final class Worker {
+        let process: ChildProcess
+        let heartbeat: Pipe
+        let started: UInt64
+        var lastBeat: UInt64
+        /// Asked to stop (reload, recycling, shutdown): its exit is not a failure to repair.
+        var retiring = false
+        var killed = false
+
+        init(process: ChildProcess, heartbeat: Pipe, now: UInt64) {
+            self.process = process
+            self.heartbeat = heartbeat
+            self.started = now
+            self.lastBeat = now
+        }
+    }
+
+    private let configuration: Configuration
+    private let socket: ListeningSocket
+    private let loop: Loop
+    private var logger: Logger { configuration.logger }
+    private var workers: [Int32: Worker] = [:]
+    /// Workers that should be running (not counting retiring ones).
+    private var wanted: Int
+    private var stopping = false
+    private var stopSignals = 0
+    private var housekeeping: [Handle] = []
+    private var killTimer: LoopTimer?
+
+    public init(configuration: Configuration, socket: ListeningSocket) throws {
+        self.configuration = configuration
+        self.socket = socket
+        self.wanted = configuration.workers
+        loop = try Loop()
+    }
+
+    /// Runs until every worker has exited after a stop signal. Returns the exit status for the
+    /// master process (0 after a requested stop).
+    public func run() -> Int32 {
+        do {
+            try watchSignals()
+            let check = try LoopTimer(loop: loop)
+            housekeeping.append(check)
+            let interval = configuration.heartbeatInterval.milliseconds
+            try check.start(after: interval, repeating: interval) { [unowned self] in checkHeartbeats() }
+            for _ in 0..<wanted { spawn() }
+        } catch {
+            logger.critical("supervisor cannot start", metadata: ["error": "\(error)"])
+            return 1
+        }
+        logger.info("supervisor running", metadata: ["workers": "\(wanted)", "pid": "\(getpid())"])
+        loop.run()
+        try? loop.close()
+        close(socket.descriptor)
+        logger.info("supervisor stopped")
+        return 0
+    }
+
+    private func watchSignals() throws {
+        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] {
+            housekeeping.append(try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in received(signal) })
+        }
+    }
+
+    private func received(_ signal: Int32) {
+        switch signal {
+        case SIGHUP where !stopping:
+            reload()
+        case SIGTERM:
+            stopSignals += 1
+            stop(graceful: stopSignals == 1)
+        default:
+            stop(graceful: false)
+        }
+    }
+
+    // MARK: Workers
+
+    private func spawn() {
+        guard !stopping else { return }
+        let maxRequests = configuration.maxRequests.map { $0 + Int.random(in: 0...max(0, configuration.maxRequestsJitter)) }
+        do {
+            let pipe = try Pipe(loop: loop)
+            var pid: Int32 = 0
+            let process = try ChildProcess(
+                loop: loop, executable: configuration.executable,
+                arguments: configuration.workerArguments(maxRequests),
+                descriptors: [.inherit(0), .inherit(1), .inherit(2), .inherit(socket.descriptor), .pipe(pipe)]
+            ) { [unowned self] status, signal in exited(pid, status: status, signal: signal) }
+            pid = process.pid
+            let worker = Worker(process: process, heartbeat: pipe, now: loop.now)
+            workers[pid] = worker
+            try pipe.read(onData: { [unowned self, unowned worker] _ in worker.lastBeat = loop.now }, onEnd: {})
+            logger.info("worker started", metadata: ["pid": "\(pid)"])
+        } catch {
+            logger.error("cannot start a worker; retrying in 1 s", metadata: ["error": "\(error)"])
+            after(1000) { [unowned self] in spawn() }
+        }
+    }
+
+    private func exited(_ pid: Int32, status: Int64, signal: Int32) {
+        guard let worker = workers.removeValue(forKey: pid) else { return }
+        worker.process.close()
+        worker.heartbeat.close()
+        let metadata: Logger.Metadata = ["pid": "\(pid)", "status": "\(status)", "signal": "\(signal)"]
+        if stopping {
+            logger.info("worker stopped", metadata: metadata)
+            if workers.isEmpty { finish() }
+            return
+        }
+        if worker.retiring {
+            logger.info("worker retired", metadata: metadata)
+        } else if status == 0 && signal == 0 {
+            // A worker exits 0 on its own only after its request budget: replace it.
+            logger.info("worker recycled; starting a replacement", metadata: metadata)
+        } else {
+            logger.error("worker died; starting a replacement", metadata: metadata)
+        }
+        guard liveWorkers < wanted else { return }
+        if !worker.retiring && !worker.killed && status != 0 && loop.now - worker.started < 1000 {
+            after(1000) { [unowned self] in if liveWorkers < wanted { spawn() } }
+        } else {
+            spawn()
+        }
+    }
+
+    private var liveWorkers: Int { workers.values.filter { !$0.retiring }.count }
+
+    private func checkHeartbeats() {
+        let limit = configuration.timeout.milliseconds
+        let now = loop.now
+        for (pid, worker) in workers where !worker.killed && now - worker.lastBeat > limit {
+            logger.critical("worker timeout: no heartbeat; killing it", metadata: ["pid": "\(pid)", "silent_ms": "\(now - worker.lastBeat)"])
+            worker.killed = true
+            try? worker.process.kill(SIGKILL)
+        }
+    }
+
+    /// SIGHUP: start a full new set, then let the old set drain.
+    private func reload() {
+        logger.info("reloading: starting new workers, draining old ones")
+        let old = Array(workers.values)
+        for _ in 0..<wanted { spawn() }
+        for worker in old {
+            worker.retiring = true
+            try? worker.process.kill(SIGTERM)
+        }
+    }
+
+    private func stop(graceful: Bool) {
+        if !stopping {
+            logger.info(graceful ? "stopping workers gracefully" : "stopping workers", metadata: ["workers": "\(workers.count)"])
+        }
+        stopping = true
+        for worker in workers.values { try? worker.process.kill(graceful ? SIGTERM : SIGINT) }
+        if workers.isEmpty { return finish() }
+        if killTimer == nil {
+            let deadline = configuration.gracefulTimeout.milliseconds + 5000
+            killTimer = try? LoopTimer(loop: loop)
+            try? killTimer?.start(after: graceful ? deadline : 5000) { [unowned self] in
+                for worker in workers.values { try? worker.process.kill(SIGKILL) }
+            }
+        }
+    }
+
+    private func finish() {
+        for handle in housekeeping { handle.close() }
+        housekeeping.removeAll()
+        killTimer?.close()
+        killTimer = nil
+    }
+
+    private func after(_ milliseconds: UInt64, _ action: @escaping () -> Void) {
+        guard let timer = try? LoopTimer(loop: loop) else { return }
+        try? timer.start(after: milliseconds) {
+            timer.close()
+            action()
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Glibc
+import Logging
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+import TestSupport
+import WSGIServer
+
+/// Graceful shutdown, the Service conformance, and supervised worker processes.
+@Suite struct LifecycleTests {
+    @Test func sigtermLetsTheInFlightResponseFinish() throws {
+        let demo = try DemoProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
+        let client = try RawClient(port: demo.port)
+        try client.send("GET /stream?n=5&size=3&delay_ms=150 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try client.receiveSome()  // the head and first chunk are out
+        demo.signal(SIGTERM)
+        let response = try client.readResponse(timeout: 10)
+        #expect(response.body == Array("xxxxxxxxxxxxxxx".utf8))
+        #expect(response.header("Connection") == "close" || client.isClosedByPeer())
+        #expect(demo.waitForExit() == 0)
+    }
+
+    @Test func gracefulShutdownAnswersKeepAliveWithConnectionClose() throws {
+        let gate = Gate()
+        let server = try TestServer(app: { _, startResponse in
+            gate.wait()
+            try startResponse("200 OK", [("Content-Length", "4")])
+            return ["done"]
+        }, configure: { $0.threads = 1 })
+        let client = try server.client()
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        usleep(100_000)
+        server.server.shutdown(graceful: true)
+        usleep(200_000)
+        // The listener is closed: new connections are refused.
+        #expect(throws: RawClient.Failure.self) { try RawClient(port: server.port) }
+        gate.open()
+        let response = try client.readResponse()
+        #expect(response.bodyText == "done")
+        #expect(response.header("Connection") == "close")
+        #expect(server.waitUntilStopped())
+        #expect(server.server.closedCleanly)
+    }
+
+    @Test func serviceGroupGracefulShutdownMidRequest() async throws {
+        let gate = Gate()
+        let started = Counter()
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.threads = 1
+        configuration.logger = TestServer.quietLogger()
+        let server = try WSGIServer(configuration: configuration) { _, startResponse in
+            started.increment()
+            gate.wait()
+            try startResponse("200 OK", [("Content-Length", "4")])
+            return ["done"]
+        }
+        let port = server.port
+        try await testGracefulShutdown { trigger in
+            let group = ServiceGroup(configuration: .init(services: [server], logger: TestServer.quietLogger()))
+            try await withThrowingTaskGroup(of: String.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return "group"
+                }
+                tasks.addTask {
+                    let response = try await Task.detached {
+                        let client = try RawClient(port: port)
+                        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                        return try client.readResponse(timeout: 20)
+                    }.value
+                    #expect(response.bodyText == "done")
+                    #expect(response.header("Connection") == "close")
+                    return "client"
+                }
+                await Task.detached { started.wait { $0 >= 1 } }.value
+                trigger.triggerGracefulShutdown()
+                try await Task.sleep(for: .milliseconds(100))
+                gate.open()
+                var finished: [String] = []
+                for try await name in tasks { finished.append(name) }
+                #expect(Set(finished) == ["group", "client"])
+            }
+        }
+        #expect(server.state == .stopped)
+    }
+
+    @Test func crashedWorkerIsReplacedWhileOthersServe() throws {
+        let demo = try DemoProcess(["--app", "echo", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
+        #expect(demo.waitForLog("worker started", count: 2))
+        let crash = try RawClient(port: demo.port)
+        try crash.send("GET /crash HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(crash.isClosedByPeer())
+        for index in 0..<20 {
+            let response = try requestOnce(port: demo.port, path: "/after/\(index)")
+            #expect(response.status == 200)
+        }
+        #expect(demo.waitForLog("worker died; starting a replacement"))
+        #expect(demo.waitForLog("worker started", count: 3))
+        let environ = try #require(JSONSerialization.jsonObject(with: Data(requestOnce(port: demo.port, path: "/").body)) as? [String: Any])
+        #expect((environ["environ"] as? [String: String])?["wsgi.url_scheme"] == "http")
+        demo.signal(SIGTERM)
+        #expect(demo.waitForExit() == 0)
+    }
+
+    @Test func reloadUnderLoadLosesNoRequest() throws {
+        let demo = try DemoProcess(["--app", "hello", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
+        #expect(demo.waitForLog("worker started", count: 2))
+        let failures = Counter()
+        let successes = Counter()
+        let stop = Gate()
+        let port = demo.port
+        let load = Thread {
+            while !stop.wait(timeout: 0) {
+                if let response = try? Self.requestOnce(port: port, path: "/"), response.bodyText == "Index" {
+                    successes.increment()
+                } else {
+                    failures.increment()
+                }
+            }
+        }
+        load.start()
+        successes.wait { $0 >= 50 }
+        demo.signal(SIGHUP)
+        #expect(demo.waitForLog("worker retired", count: 2))
+        let before = successes.count
+        successes.wait { $0 >= before + 50 }
+        stop.open()
+        usleep(200_000)
+        #expect(failures.count == 0)
+        #expect(demo.waitForLog("worker started", count: 4))
+        demo.signal(SIGTERM)
+        #expect(demo.waitForExit() == 0)
+    }
+
+    @Test func workersAreRecycledAfterMaxRequests() throws {
+        let demo = try DemoProcess(["--app", "hello", "--workers", "1", "--max-requests", "5", "--bind", "127.0.0.1:0"], captureLog: true)
+        // A recycling worker still answers connections it had accepted, so it may serve a few
+        // more than its budget; every request is answered either way.
+        for _ in 0..<40 { #expect(try requestOnce(port: demo.port, path: "/").bodyText == "Index") }
+        #expect(demo.waitForLog("worker recycled", count: 3))
+        demo.signal(SIGTERM)
+        #expect(demo.waitForExit() == 0)
+    }
+
+    @Test func stuckWorkerIsKilledAndReplaced() throws {
+        // echo's /stream sleeps between chunks on the loop thread: the heartbeat stops.
+        let demo = try DemoProcess(["--app", "echo", "--workers", "1", "--timeout", "1", "--bind", "127.0.0.1:0"], captureLog: true)
+        let stuck = try RawClient(port: demo.port)
+        try stuck.send("GET /stream?n=2&delay_ms=4000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(demo.waitForLog("worker timeout", timeout: 10))
+        #expect(try requestOnce(port: demo.port, path: "/fine", timeout: 10).status == 200)
+        demo.signal(SIGINT)
+        #expect(demo.waitForExit() == 0)
+    }
+
+    /// One request on its own connection (so a draining worker never holds it idle).
+    private func requestOnce(port: Int, path: String, timeout: Double = 5) throws -> HTTPResponse {
+        try Self.requestOnce(port: port, path: path, timeout: timeout)
+    }
+
+    private static func requestOnce(port: Int, path: String, timeout: Double = 5) throws -> HTTPResponse {
+        let client = try RawClient(port: port)
+        try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return try client.readResponse(timeout: timeout)
+    }
+}
