@@ -20,9 +20,11 @@ N1=${INSTR_N1:-1000}
 N2=${INSTR_N2:-11000}
 DEPTH=${INSTR_DEPTH:-16}
 CLIENT_TIMEOUT=${BENCH_CLIENT_TIMEOUT:-900}
+CLIENT_CPU=-  # instruction counts do not depend on placement
 STREAM_N=1 STREAM_SIZE=1 # server_cmd wants them; only the hello app is measured here
 
 VG_OUT="$OUT/instructions"
+LOG_DIR="$VG_OUT"
 RAW="$OUT/instructions-raw.tsv"
 TABLE="$OUT/instructions-table.txt"
 
@@ -42,8 +44,8 @@ vg_run() {
     start_server "$tag" - "${vg[@]}" "${CMD[@]}"
     local args=(seq "$HOST" "$SERVER_PORT" "$n")
     [ "$mode" = seq ] || args=(pipe "$HOST" "$SERVER_PORT" "$n" "$DEPTH")
-    timeout --foreground "$CLIENT_TIMEOUT" "$OUT/benchclient" "${args[@]}" >/dev/null 2>"$OUT/logs/$tag.client" ||
-        die "benchclient ${args[*]} failed against $srv under $tool: $(cat "$OUT/logs/$tag.client")"
+    run_client "$LOG_DIR/$tag.client" "$LOG_DIR/$tag.client.err" "$OUT/benchclient" "${args[@]}" ||
+        die "benchclient ${args[*]} failed against $srv under $tool: $(cat "$LOG_DIR/$tag.client.err")"
     check_alive
     stop_server
     [ "$STOP_RC" -eq 0 ] ||
@@ -72,8 +74,8 @@ main() {
     [ "$N2" -gt "$N1" ] || die "INSTR_N2 ($N2) must be larger than INSTR_N1 ($N1)"
     build_tools
     resolve_ours
-    rm -rf "$VG_OUT" "$OUT/logs"
-    mkdir -p "$VG_OUT" "$OUT/logs"
+    rm -rf "$VG_OUT"
+    mkdir -p "$VG_OUT"
     printf 'server\ttool\tmode\trequests\ttotal\n' >"$RAW"
 
     # FIG[server.metric]: the per-request figures of the table.
@@ -111,7 +113,7 @@ main() {
                 printf "%-40s %14s %14s %11s\n", l, sprintf(fmt, o), sprintf(fmt, f), r }'
         done
         echo
-        echo "raw totals: $RAW; callgrind files and valgrind logs: $VG_OUT/"
+        echo "raw totals: $RAW; callgrind files, valgrind, server and client logs: $VG_OUT/"
     } | tee "$TABLE"
 }
 

@@ -4,12 +4,13 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 OUT="$BENCH_DIR/out"
+LOG_DIR="$OUT/logs"  # server and client output (instructions.sh uses its own)
 HOST=127.0.0.1
 START_TIMEOUT=${BENCH_START_TIMEOUT:-30}  # seconds a server gets to print "Listening on ..."
 STOP_TIMEOUT=${BENCH_STOP_TIMEOUT:-10}    # seconds a server gets to exit after SIGTERM
 CLK_TCK=$(getconf CLK_TCK)
 
-CHILDREN=()  # servers still running; the EXIT trap stops them
+CHILDREN=()  # servers and clients still running; the EXIT trap stops them
 
 log() { printf '%s\n' "$*" >&2; }
 die() {
@@ -17,7 +18,7 @@ die() {
     exit 1
 }
 
-# On any exit: SIGTERM every server still running, SIGKILL what is left after 5 s.
+# On any exit: SIGTERM every server and client still running, SIGKILL what is left after 5 s.
 cleanup() {
     local pid tries=100
     [ ${#CHILDREN[@]} -gt 0 ] || return 0
@@ -88,12 +89,14 @@ server_cmd() {
 start_server() {
     local label=$1 cpu=$2
     shift 2
-    mkdir -p "$OUT/logs"
-    local stdout_log="$OUT/logs/$label.stdout" stderr_log="$OUT/logs/$label.stderr"
+    mkdir -p "$LOG_DIR"
+    local stdout_log="$LOG_DIR/$label.stdout" stderr_log="$LOG_DIR/$label.stderr"
     local pin=()
     [ "$cpu" = "-" ] || pin=(taskset -c "$cpu")
-    # taskset execs the server, so $! is the server's own PID (the one /proc is read for).
-    "${pin[@]}" "$@" --bind "$HOST:0" >"$stdout_log" 2>"$stderr_log" &
+    # setsid and taskset exec the server, so $! is the server's own PID (the one /proc is read for).
+    # setsid puts it in a session of its own: Ctrl-C on the terminal reaches the script and the client,
+    # and the EXIT trap stops the server, rather than the server dying mid-measurement.
+    setsid "${pin[@]}" "$@" --bind "$HOST:0" >"$stdout_log" 2>"$stderr_log" &
     SERVER_PID=$!
     SERVER_LABEL=$label
     SERVER_STDERR=$stderr_log
@@ -112,22 +115,40 @@ start_server() {
             wait "$SERVER_PID" || rc=$?
             forget_child "$SERVER_PID"
             die "$label exited (code $rc) without printing 'Listening on http://HOST:PORT'.
-  command: ${pin[*]} $* --bind $HOST:0
+  command: setsid ${pin[*]} $* --bind $HOST:0
   stdout:  $(tail -n 5 "$stdout_log")
   stderr:  $(tail -n 5 "$stderr_log")"
         fi
         [ "$SECONDS" -lt "$deadline" ] ||
             die "$label did not print 'Listening on http://HOST:PORT' within ${START_TIMEOUT}s (BENCH_START_TIMEOUT).
-  command: ${pin[*]} $* --bind $HOST:0
+  command: setsid ${pin[*]} $* --bind $HOST:0
   stderr:  $(tail -n 5 "$stderr_log")"
         sleep 0.05
     done
     local comm
     comm=$(cat "/proc/$SERVER_PID/comm" 2>/dev/null || true)
     case "$comm" in
-        sh | bash | dash | env | taskset)
+        sh | bash | dash | env | setsid | taskset)
             log "warning: $label runs as '$comm': the server is a child of it, so CPU and RSS read for PID $SERVER_PID are not the server's (make the command exec the server)" ;;
     esac
+}
+
+# run_client OUT ERR CMD...: runs a client (wrk, benchclient) pinned to CLIENT_CPU (unpinned when "-"),
+# bounded by CLIENT_TIMEOUT, stdout to OUT, stderr to ERR; returns its exit status. It runs in the
+# background while the script waits for it: a signal then interrupts the wait at once and the traps run.
+# (Run in the foreground, a client that handles SIGINT itself and exits 0, like wrk, makes bash ignore
+# the Ctrl-C, and the benchmark would go on.)
+run_client() {
+    local out=$1 err=$2 rc=0
+    shift 2
+    local pin=()
+    [ "$CLIENT_CPU" = "-" ] || pin=(taskset -c "$CLIENT_CPU")
+    timeout "$CLIENT_TIMEOUT" "${pin[@]}" "$@" >"$out" 2>"$err" &
+    local pid=$!
+    CHILDREN+=("$pid")
+    wait "$pid" || rc=$?
+    forget_child "$pid"
+    return "$rc"
 }
 
 forget_child() {

@@ -43,12 +43,6 @@ record() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"
 }
 
-# Runs a client pinned to the client CPU, bounded by BENCH_CLIENT_TIMEOUT. --foreground keeps the client
-# in our process group, so Ctrl-C reaches it too.
-client() {
-    timeout --foreground "$CLIENT_TIMEOUT" taskset -c "$CLIENT_CPU" "$@"
-}
-
 # Records how the server exited; anything but 0 after SIGTERM breaks the contract (and valgrind totals).
 stop_and_record() {
     local round=$1 sc=$2 srv=$3
@@ -68,11 +62,13 @@ wrk_scenario() {
     local args=("$url" -- "$depth")
 
     # Warm-up on the same process (connections, caches, lazy setup) is not part of the figures.
-    [ "$WARMUP" = 0 ] || client "${wrk[@]}" -d"${WARMUP}s" "${args[@]}" >"$OUT/logs/$tag.wrk-warmup" 2>&1 || true
+    [ "$WARMUP" = 0 ] || run_client "$LOG_DIR/$tag.wrk-warmup" "$LOG_DIR/$tag.wrk-warmup.err" \
+        "${wrk[@]}" -d"${WARMUP}s" "${args[@]}" || true
 
-    local t0 t1 wlog="$OUT/logs/$tag.wrk"
+    local t0 t1 wlog="$LOG_DIR/$tag.wrk"
     t0=$(cpu_ticks "$SERVER_PID")
-    client "${wrk[@]}" -d"${SECS}s" "${args[@]}" >"$wlog" 2>&1 || log "warning: wrk exited with an error ($wlog)"
+    run_client "$wlog" "$wlog.err" "${wrk[@]}" -d"${SECS}s" "${args[@]}" ||
+        log "warning: wrk exited with an error ($wlog.err)"
     check_alive
     t1=$(cpu_ticks "$SERVER_PID")
     local hwm
@@ -83,8 +79,10 @@ wrk_scenario() {
     # from a short run of benchclient's closed-loop load of the same shape: per batch, uncorrected.
     local lat=""
     if [ "$depth" -gt 1 ]; then
-        lat=$(client "$OUT/benchclient" load "$HOST" "$SERVER_PORT" "$conns" "$depth" "$LATENCY_SECS" 2>"$OUT/logs/$tag.load") ||
-            log "warning: benchclient load failed: $(cat "$OUT/logs/$tag.load")"
+        run_client "$LOG_DIR/$tag.load" "$LOG_DIR/$tag.load.err" \
+            "$OUT/benchclient" load "$HOST" "$SERVER_PORT" "$conns" "$depth" "$LATENCY_SECS" ||
+            log "warning: benchclient load failed: $(cat "$LOG_DIR/$tag.load.err")"
+        lat=$(cat "$LOG_DIR/$tag.load")
         check_alive
     fi
     stop_and_record "$round" "$sc" "$srv"
@@ -148,8 +146,10 @@ stream_scenario() {
     for ((i = 1; i <= STREAM_REPEAT; i++)); do
         out=""
         t0=$(cpu_ticks "$SERVER_PID")
-        out=$(client "$OUT/benchclient" stream "$HOST" "$SERVER_PORT" "/?n=$STREAM_N&size=$STREAM_SIZE" 2>"$OUT/logs/$tag.client") ||
-            log "warning: stream client failed: $(cat "$OUT/logs/$tag.client")"
+        run_client "$LOG_DIR/$tag.client" "$LOG_DIR/$tag.client.err" \
+            "$OUT/benchclient" stream "$HOST" "$SERVER_PORT" "/?n=$STREAM_N&size=$STREAM_SIZE" ||
+            log "warning: stream client failed: $(cat "$LOG_DIR/$tag.client.err")"
+        out=$(cat "$LOG_DIR/$tag.client")
         check_alive
         t1=$(cpu_ticks "$SERVER_PID")
         if [ -z "$out" ]; then
@@ -180,8 +180,10 @@ idle_scenario() {
     server_cmd "$srv" hello
     start_server "$tag" "$SERVER_CPU" "${CMD[@]}"
     local out=""
-    out=$(client "$OUT/benchclient" idle "$HOST" "$SERVER_PORT" "$IDLE_CONNS" "$SERVER_PID" 2>"$OUT/logs/$tag.client") ||
-        log "warning: idle client failed: $(cat "$OUT/logs/$tag.client")"
+    run_client "$LOG_DIR/$tag.client" "$LOG_DIR/$tag.client.err" \
+        "$OUT/benchclient" idle "$HOST" "$SERVER_PORT" "$IDLE_CONNS" "$SERVER_PID" ||
+        log "warning: idle client failed: $(cat "$LOG_DIR/$tag.client.err")"
+    out=$(cat "$LOG_DIR/$tag.client")
     check_alive
     stop_and_record "$round" "$sc" "$srv"
     if [ -z "$out" ]; then
@@ -310,8 +312,8 @@ main() {
 
     build_tools
     resolve_ours
-    rm -rf "$OUT/logs"
-    mkdir -p "$OUT/logs"
+    rm -rf "$LOG_DIR"
+    mkdir -p "$LOG_DIR"
     printf 'round\tscenario\tserver\tmetric\tvalue\n' >"$RAW"
 
     local round sc srv order
@@ -341,7 +343,7 @@ main() {
         esac
         print_warnings
         echo
-        echo "raw per-round figures: $RAW; wrk and server logs: $OUT/logs/"
+        echo "raw per-round figures: $RAW; wrk and server logs: $LOG_DIR/"
     } | tee "$TABLE"
 
     [ "$FAILED" -eq 0 ] || die "$FAILED measurement(s) produced no figure (see the warnings above)"

@@ -122,6 +122,26 @@ static void reader_fill(reader_t *r) {
     r->end += (size_t)n;
 }
 
+/* Checks a response head (eoh points at its "\r\n\r\n"): status 200, a Content-Length, no
+ * Transfer-Encoding. Returns the Content-Length. */
+static unsigned long long parse_head(const char *head, const char *eoh) {
+    if (eoh - head < 12 || strncmp(head, "HTTP/1.", 7) != 0)
+        die("not an HTTP/1.x response: %.40s", head);
+    if (strncmp(head + 8, " 200", 4) != 0)
+        die("status is not 200: %.*s", (int)(strchr(head, '\r') - head), head);
+    long long content_length = -1;
+    for (const char *line = (const char *)memchr(head, '\n', (size_t)(eoh + 2 - head)) + 1; line < eoh;
+         line = (const char *)memchr(line, '\n', (size_t)(eoh + 2 - line)) + 1) {
+        if (strncasecmp(line, "content-length:", 15) == 0)
+            content_length = strtoll(line + 15, NULL, 10);
+        else if (strncasecmp(line, "transfer-encoding:", 18) == 0)
+            die("response uses Transfer-Encoding; the benchmark servers must send Content-Length");
+    }
+    if (content_length < 0)
+        die("response without Content-Length");
+    return (unsigned long long)content_length;
+}
+
 /* Reads one response: checks the status, finds Content-Length, consumes and discards the body.
  * Bytes that follow the body (the next pipelined response) stay in the buffer. Returns the body size. */
 static unsigned long long read_response(reader_t *r) {
@@ -133,24 +153,10 @@ static unsigned long long read_response(reader_t *r) {
             break;
         reader_fill(r);
     }
-    size_t head_len = (size_t)(eoh - head) + 4;
-    if (head_len < 12 || strncmp(head, "HTTP/1.", 7) != 0)
-        die("not an HTTP/1.x response: %.40s", head);
-    if (strncmp(head + 8, " 200", 4) != 0)
-        die("status is not 200: %.*s", (int)(strchr(head, '\r') - head), head);
+    unsigned long long content_length = parse_head(head, eoh);
+    r->start += (size_t)(eoh - head) + 4;
 
-    long long content_length = -1;
-    for (char *line = memchr(head, '\n', head_len) + 1; line < eoh; line = memchr(line, '\n', (size_t)(eoh + 2 - line)) + 1) {
-        if (strncasecmp(line, "content-length:", 15) == 0)
-            content_length = strtoll(line + 15, NULL, 10);
-        else if (strncasecmp(line, "transfer-encoding:", 18) == 0)
-            die("response uses Transfer-Encoding; the benchmark servers must send Content-Length");
-    }
-    if (content_length < 0)
-        die("response without Content-Length");
-    r->start += head_len;
-
-    unsigned long long left = (unsigned long long)content_length;
+    unsigned long long left = content_length;
     size_t have = r->end - r->start;
     size_t take = have < left ? have : (size_t)left;
     r->start += take;
@@ -168,7 +174,7 @@ static unsigned long long read_response(reader_t *r) {
             die("server closed the connection with %llu body bytes missing", left);
         left -= (unsigned long long)n;
     }
-    return (unsigned long long)content_length;
+    return content_length;
 }
 
 static char request[1024];
@@ -293,20 +299,12 @@ static unsigned load_parse(load_conn_t *c) {
         char *head = c->buf + pos, *eoh = memmem(head, c->len - pos, "\r\n\r\n", 4);
         if (!eoh)
             break;
-        if (strncmp(head, "HTTP/1.", 7) != 0 || strncmp(head + 8, " 200", 4) != 0)
-            die("load: unexpected response: %.40s", head);
-        long long cl = -1;
-        for (char *line = memchr(head, '\n', (size_t)(eoh + 2 - head)) + 1; line < eoh;
-             line = memchr(line, '\n', (size_t)(eoh + 2 - line)) + 1)
-            if (strncasecmp(line, "content-length:", 15) == 0)
-                cl = strtoll(line + 15, NULL, 10);
-        if (cl < 0)
-            die("load: response without Content-Length");
+        unsigned long long cl = parse_head(head, eoh);
         pos += (size_t)(eoh - head) + 4;
         if (cl == 0)
             done++;
         else
-            c->body_left = (unsigned long long)cl;
+            c->body_left = cl;
     }
     memmove(c->buf, c->buf + pos, c->len - pos);
     c->len -= pos;

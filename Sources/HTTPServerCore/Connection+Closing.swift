@@ -19,7 +19,7 @@ extension Connection {
         guard closing == .open else { return }
         if !writePending && !worker.out.isEmpty { _ = flush() }
         guard closing == .open else { return }
-        if closeAfterResponse && exchange == nil && !writePending {
+        if closeAfterResponse && !isResponding && !writePending {
             startClosing()
             return
         }
@@ -114,7 +114,7 @@ extension Connection {
     func drain() {
         guard closing == .open else { return }
         request.keepAlive = false
-        guard phase == .idle && exchange == nil && input.isEmpty && !writePending else { return }
+        guard phase == .idle && !isResponding && input.isEmpty && !writePending else { return }
         if requestsServed > 0 && !stream.hasUnreadInput {
             closeNow()
             return

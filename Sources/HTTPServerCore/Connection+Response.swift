@@ -7,16 +7,8 @@ extension Connection {
     /// The next part from the application, or nil when it will arrive later (pool threads).
     func nextPart() -> ResponsePart? {
         if fileBody != nil { return nextFileBlock() }
-        switch exchange {
-        case .inline(let call, let started)?:
-            let source = started ?? call.start()
-            if started == nil { exchange = .inline(call, source) }
-            return source.next()
-        case .pooled(let channel)?:
-            return channel.takePart()
-        case nil:
-            return nil
-        }
+        if let source { return source.next() }
+        return channel?.takePart()
     }
 
     func handle(_ part: ResponsePart) {
@@ -122,7 +114,7 @@ extension Connection {
     }
 
     func appendBody(_ chunk: Bytes) {
-        guard exchange != nil, !chunk.isEmpty, framing != nil else { return }
+        guard isResponding, !chunk.isEmpty, framing != nil else { return }
         switch framing!.append(chunk, to: worker.out) {
         case .more:
             mustFlush = true
@@ -141,7 +133,7 @@ extension Connection {
     /// The body ended (or was cut at its Content-Length): terminate the framing, close the
     /// application's body, and get ready for the next request or close.
     func completeResponse() {
-        guard exchange != nil, var framing else { return }
+        guard isResponding, var framing else { return }
         let ending = framing.finish(into: worker.out)
         endExchange()
         if case .short(let sent, let declared) = ending {
@@ -180,15 +172,13 @@ extension Connection {
         fileTransfer = nil
         writablePoll?.close()
         writablePoll = nil
-        switch exchange {
-        case .inline(_, let source)?:
-            source?.close()
-        case .pooled(let channel)?:
-            channel.finish()
-        case nil:
-            break
-        }
-        exchange = nil
+        // Cleared before closing: close() runs application code, which must find the response over.
+        let source = self.source
+        let channel = self.channel
+        self.source = nil
+        self.channel = nil
+        source?.close()
+        channel?.finish()
     }
 
     /// Sends the queued output.
@@ -223,7 +213,7 @@ extension Connection {
             return
         }
         guard closing == .open else { return }
-        arm(exchange != nil ? .none : (closeAfterResponse ? .none : .keepAliveIdle))
+        arm(isResponding ? .none : (closeAfterResponse ? .none : .keepAliveIdle))
         driveBufferedInput()
         settle()
     }

@@ -36,17 +36,11 @@ final class Connection: TCPStreamDelegate {
         case closed
     }
 
-    /// The application side of the response in progress.
-    enum Exchange {
-        /// Runs on the loop thread; started on the first pull.
-        case inline(any ApplicationCall, (any ResponseSource)?)
-        /// Runs on a pool thread; parts arrive through the channel.
-        case pooled(PoolChannel)
-    }
-
     let id: Int
-    /// The worker outlives its connections: it stops only after every connection's close callback.
-    unowned let worker: LoopWorker
+    /// The worker outlives its connections: its loop (and so the worker) ends only after every
+    /// connection's close callback. That invariant makes the unchecked reference safe, and it is
+    /// read several times per request, where a checked `unowned` costs an atomic retain each time.
+    unowned(unsafe) let worker: LoopWorker
     let stream: TCPStream
     let info: ConnectionInfo
 
@@ -63,8 +57,12 @@ final class Connection: TCPStreamDelegate {
     var requestLine: (method: String, target: String)?
     var requestStart: UInt64 = 0
 
-    // The response being sent.
-    var exchange: Exchange?
+    // The response being sent: its application side is either a source pulled on this thread or a
+    // channel fed by a pool thread.
+    var source: (any ResponseSource)?
+    var channel: PoolChannel?
+    /// A response is in progress (the application side is open).
+    var isResponding: Bool { source != nil || channel != nil }
     var framing: ResponseFraming?
     /// The rest of the body when the application returned a file: read block by block...
     var fileBody: FileBody?
@@ -137,8 +135,8 @@ final class Connection: TCPStreamDelegate {
         }
         // Requests already received are still answered (clients that half-close after sending);
         // a partial request is dropped.
-        if exchange == nil && !writePending { driveBufferedInput() }
-        if exchange == nil && (phase == .head || phase == .body) {
+        if !isResponding && !writePending { driveBufferedInput() }
+        if !isResponding && (phase == .head || phase == .body) {
             worker.logger.debug("client closed mid-request", metadata: ["peer": "\(peerDescription)"])
         }
         closeAfterResponse = true
@@ -160,7 +158,7 @@ final class Connection: TCPStreamDelegate {
                 guard continueFileTransfer() else { break }
                 continue
             }
-            if exchange != nil {
+            if isResponding {
                 if mustFlush {
                     mustFlush = false
                     // Fairness: after a run of chunks the kernel took at once, queue the next
@@ -284,7 +282,11 @@ final class Connection: TCPStreamDelegate {
         body?.finish()
         phase = .responding
         arm(.none)
-        exchange = worker.startExchange(call, for: self)
+        if let pool = worker.pool {
+            channel = worker.submit(call, for: self, to: pool)
+        } else {
+            source = call.start()
+        }
     }
 
     /// Answers with an error status and closes: nothing after a refused request is ever read.

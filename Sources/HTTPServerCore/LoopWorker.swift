@@ -166,13 +166,13 @@ final class LoopWorker {
         requestBudget?.spend()
     }
 
-    /// Starts the application for a complete request: inline, or on the pool.
-    func startExchange(_ call: any ApplicationCall, for connection: Connection) -> Connection.Exchange {
-        guard let pool else { return .inline(call, nil) }
+    /// Runs the application for a complete request on the pool; its parts come back through the
+    /// returned channel, and the connection is woken through this worker's mailbox.
+    func submit(_ call: any ApplicationCall, for connection: Connection, to pool: ThreadPool) -> PoolChannel {
         let remote = self.remote
         let channel = PoolChannel(connectionID: connection.id) { id in remote.post(.partReady(id)) }
         pool.submit { channel.run(call) }
-        return .pooled(channel)
+        return channel
     }
 
     private func handleMail() {
