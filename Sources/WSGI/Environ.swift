@@ -7,8 +7,18 @@
 /// Reading a CGI variable reads like Python: `environ["PATH_INFO"]` is a `String?`. The `wsgi.*`
 /// entries have typed accessors (`environ.input.read()`), and ``subscript(value:)`` reaches any entry
 /// whatever its kind. The keys a server sets are listed in the server's documentation.
+///
+/// A server may back an environ with an ``EnvironSource`` that computes entries when they are read:
+/// an application that reads two keys then costs two small computations, not a dictionary of
+/// thirty strings. Changes are kept beside the source, so the environ behaves exactly like a
+/// dictionary either way.
 public struct Environ: Sendable {
+    /// Entries computed on demand, or nil for an environ built by hand.
+    private var source: (any EnvironSource)?
+    /// Entries set since (every entry of an environ built by hand).
     private var entries: [String: EnvironValue]
+    /// Keys of `source` removed since.
+    private var removed: Set<String> = []
 
     /// An empty environ (servers and tests fill it).
     public init() { entries = [:] }
@@ -19,36 +29,79 @@ public struct Environ: Sendable {
     /// Room for `count` entries without reallocating (servers know roughly how many they set).
     public init(minimumCapacity count: Int) { entries = Dictionary(minimumCapacity: count) }
 
+    /// An environ whose entries are those of `source` until changed.
+    public init(source: any EnvironSource) {
+        self.source = source
+        entries = [:]
+    }
+
     /// The string value of `key` (every CGI variable is a string); `nil` when absent or not a string.
     /// Assigning `nil` removes the key.
     public subscript(key: String) -> String? {
-        get { entries[key]?.stringValue }
-        set { entries[key] = newValue.map(EnvironValue.string) }
+        get { self[value: key]?.stringValue }
+        set { self[value: key] = newValue.map(EnvironValue.string) }
     }
 
     /// The value of `key` whatever its kind; `nil` when absent. Assigning `nil` removes the key.
     public subscript(value key: String) -> EnvironValue? {
-        get { entries[key] }
-        set { entries[key] = newValue }
+        get {
+            if !entries.isEmpty, let value = entries[key] { return value }
+            guard let source, removed.isEmpty || !removed.contains(key) else { return nil }
+            return source.value(forKey: key)
+        }
+        set {
+            if let newValue {
+                entries[key] = newValue
+                if !removed.isEmpty { removed.remove(key) }
+            } else {
+                entries.removeValue(forKey: key)
+                if let source, source.value(forKey: key) != nil { removed.insert(key) }
+            }
+        }
     }
 
     /// The string value of `key`, or `defaultValue` when absent: Python's `environ.get(key, default)`.
     public subscript(key: String, default defaultValue: @autoclosure () -> String) -> String {
-        entries[key]?.stringValue ?? defaultValue()
+        self[key] ?? defaultValue()
     }
 
-    public func contains(_ key: String) -> Bool { entries[key] != nil }
+    public func contains(_ key: String) -> Bool { self[value: key] != nil }
 
     @discardableResult
-    public mutating func removeValue(forKey key: String) -> EnvironValue? { entries.removeValue(forKey: key) }
+    public mutating func removeValue(forKey key: String) -> EnvironValue? {
+        let old = self[value: key]
+        self[value: key] = nil
+        return old
+    }
 
-    public var keys: [String] { Array(entries.keys) }
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    /// Every key, in no particular order (as a dictionary's).
+    public var keys: [String] {
+        guard let source else { return Array(entries.keys) }
+        var keys = Set(entries.keys)
+        for key in source.keys where removed.isEmpty || !removed.contains(key) { keys.insert(key) }
+        return Array(keys)
+    }
+
+    public var count: Int { source == nil ? entries.count : keys.count }
+    public var isEmpty: Bool { count == 0 }
+}
+
+/// Where the entries of an ``Environ`` come from until they are changed: a server implements it to
+/// compute entries from the request when they are read.
+///
+/// Implementations are immutable once handed out (any thread may read them) and must answer
+/// consistently: ``keys`` lists exactly the keys for which ``value(forKey:)`` is not nil.
+public protocol EnvironSource: AnyObject, Sendable {
+    /// The value of `key`, or nil when the source has no such entry.
+    func value(forKey key: String) -> EnvironValue?
+    /// Every key the source has.
+    var keys: [String] { get }
 }
 
 extension Environ: Sequence {
-    public func makeIterator() -> Dictionary<String, EnvironValue>.Iterator { entries.makeIterator() }
+    public func makeIterator() -> IndexingIterator<[(key: String, value: EnvironValue)]> {
+        keys.compactMap { key in self[value: key].map { (key: key, value: $0) } }.makeIterator()
+    }
 }
 
 extension Environ: ExpressibleByDictionaryLiteral {
@@ -63,10 +116,10 @@ extension Environ {
     /// `wsgi.version`: `(1, 0)` for PEP 3333.
     public var version: (major: Int, minor: Int) {
         get {
-            if case .version(let major, let minor)? = entries["wsgi.version"] { return (major, minor) }
+            if case .version(let major, let minor)? = self[value: "wsgi.version"] { return (major, minor) }
             return (1, 0)
         }
-        set { entries["wsgi.version"] = .version(major: newValue.major, minor: newValue.minor) }
+        set { self[value: "wsgi.version"] = .version(major: newValue.major, minor: newValue.minor) }
     }
 
     /// `wsgi.url_scheme`: `"http"` or `"https"`.
@@ -78,52 +131,52 @@ extension Environ {
     /// `wsgi.input`: the request body. An empty stream when absent (an environ built by hand).
     public var input: any WSGIInput {
         get {
-            if case .input(let input)? = entries["wsgi.input"] { return input }
+            if case .input(let input)? = self[value: "wsgi.input"] { return input }
             return BytesInput(Bytes())
         }
-        set { entries["wsgi.input"] = .input(newValue) }
+        set { self[value: "wsgi.input"] = .input(newValue) }
     }
 
     /// `wsgi.errors`: the error stream. Standard error when absent (an environ built by hand).
     public var errors: any WSGIErrors {
         get {
-            if case .errors(let errors)? = entries["wsgi.errors"] { return errors }
+            if case .errors(let errors)? = self[value: "wsgi.errors"] { return errors }
             return StandardErrorOutput.shared
         }
-        set { entries["wsgi.errors"] = .errors(newValue) }
+        set { self[value: "wsgi.errors"] = .errors(newValue) }
     }
 
     /// `wsgi.multithread`: the application may be called concurrently by another thread.
     public var multithread: Bool {
-        get { entries["wsgi.multithread"]?.boolValue ?? false }
-        set { entries["wsgi.multithread"] = .bool(newValue) }
+        get { self[value: "wsgi.multithread"]?.boolValue ?? false }
+        set { self[value: "wsgi.multithread"] = .bool(newValue) }
     }
 
     /// `wsgi.multiprocess`: another process may be running the same application.
     public var multiprocess: Bool {
-        get { entries["wsgi.multiprocess"]?.boolValue ?? false }
-        set { entries["wsgi.multiprocess"] = .bool(newValue) }
+        get { self[value: "wsgi.multiprocess"]?.boolValue ?? false }
+        set { self[value: "wsgi.multiprocess"] = .bool(newValue) }
     }
 
     /// `wsgi.run_once`: the application is called only once in this process (false for servers).
     public var runOnce: Bool {
-        get { entries["wsgi.run_once"]?.boolValue ?? false }
-        set { entries["wsgi.run_once"] = .bool(newValue) }
+        get { self[value: "wsgi.run_once"]?.boolValue ?? false }
+        set { self[value: "wsgi.run_once"] = .bool(newValue) }
     }
 
     /// `wsgi.input_terminated`: `wsgi.input` signals end of body by returning empty bytes, so an
     /// application may read to EOF even without CONTENT_LENGTH (de-chunked bodies).
     public var inputTerminated: Bool {
-        get { entries["wsgi.input_terminated"]?.boolValue ?? false }
-        set { entries["wsgi.input_terminated"] = .bool(newValue) }
+        get { self[value: "wsgi.input_terminated"]?.boolValue ?? false }
+        set { self[value: "wsgi.input_terminated"] = .bool(newValue) }
     }
 
     /// `wsgi.file_wrapper`, when the server offers one.
     public var fileWrapper: FileWrapperFactory? {
         get {
-            if case .fileWrapper(let factory)? = entries["wsgi.file_wrapper"] { return factory }
+            if case .fileWrapper(let factory)? = self[value: "wsgi.file_wrapper"] { return factory }
             return nil
         }
-        set { entries["wsgi.file_wrapper"] = newValue.map(EnvironValue.fileWrapper) }
+        set { self[value: "wsgi.file_wrapper"] = newValue.map(EnvironValue.fileWrapper) }
     }
 }

@@ -61,47 +61,90 @@ public enum ResponseRules {
     }
 
     /// Checks one header pair; throws the precise ``WSGIError``.
+    ///
+    /// Runs for every header of every response, so it works on the strings' contiguous UTF-8 in
+    /// one pass each, without building anything.
     public static func check(headerName name: String, value: String) throws {
-        guard isToken(name) else { throw WSGIError.invalidHeaderName(name) }
-        if isHopByHop(name) { throw WSGIError.hopByHopHeader(name) }
-        if equalsIgnoringCase(name, "status") { throw WSGIError.statusHeader }
-        var contiguous = value
-        try contiguous.withUTF8 { bytes in
-            try checkText(UnsafeRawBufferPointer(bytes)[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
+        let verdict = withBytes(of: name) { bytes -> NameVerdict in
+            guard isToken(bytes) else { return .invalid }
+            if isHopByHop(bytes) { return .hopByHop }
+            return equalsIgnoringCase(bytes, "status") ? .status : .acceptable
+        }
+        switch verdict {
+        case .invalid: throw WSGIError.invalidHeaderName(name)
+        case .hopByHop: throw WSGIError.hopByHopHeader(name)
+        case .status: throw WSGIError.statusHeader
+        case .acceptable: break
+        }
+        try withBytes(of: value) { bytes in
+            try checkText(bytes[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
         }
     }
 
+    private enum NameVerdict { case acceptable, invalid, hopByHop, status }
+
     /// True for RFC 9110 token characters only, non-empty.
-    public static func isToken(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        for byte in name.utf8 where !tokenTable[Int(byte)] { return false }
-        return true
-    }
+    public static func isToken(_ name: String) -> Bool { withBytes(of: name) { isToken($0) } }
 
     /// True for the hop-by-hop headers of RFC 9110 §7.6.1 plus `Keep-Alive`, `Trailer(s)` and
     /// `Proxy-*` (wsgiref's list), compared without case.
-    public static func isHopByHop(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 2: return equalsIgnoringCase(name, "te")
-        case 7: return equalsIgnoringCase(name, "trailer") || equalsIgnoringCase(name, "upgrade")
-        case 8: return equalsIgnoringCase(name, "trailers")
-        case 10: return equalsIgnoringCase(name, "connection") || equalsIgnoringCase(name, "keep-alive")
-        case 17: return equalsIgnoringCase(name, "transfer-encoding")
-        case 18: return equalsIgnoringCase(name, "proxy-authenticate")
-        case 19: return equalsIgnoringCase(name, "proxy-authorization")
+    public static func isHopByHop(_ name: String) -> Bool { withBytes(of: name) { isHopByHop($0) } }
+
+    /// ASCII case-insensitive equality, for header names.
+    public static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+        withBytes(of: name) { equalsIgnoringCase($0, lowercase) }
+    }
+
+    /// The UTF-8 of `text` without copying (native strings are contiguous; others are copied).
+    @inline(__always)
+    private static func withBytes<R>(of text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let result = try text.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return try Array(text.utf8).withUnsafeBytes(body)
+    }
+
+    private static func isToken(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        for byte in bytes where !isTokenByte(byte) { return false }
+        return true
+    }
+
+    private static func isHopByHop(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        switch bytes.count {
+        case 2: return equalsIgnoringCase(bytes, "te")
+        case 7: return equalsIgnoringCase(bytes, "trailer") || equalsIgnoringCase(bytes, "upgrade")
+        case 8: return equalsIgnoringCase(bytes, "trailers")
+        case 10: return equalsIgnoringCase(bytes, "connection") || equalsIgnoringCase(bytes, "keep-alive")
+        case 17: return equalsIgnoringCase(bytes, "transfer-encoding")
+        case 18: return equalsIgnoringCase(bytes, "proxy-authenticate")
+        case 19: return equalsIgnoringCase(bytes, "proxy-authorization")
         default: return false
         }
     }
 
-    /// ASCII case-insensitive equality, for header names.
-    public static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
-        let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        guard name.utf8.count == other.count else { return false }
-        // Fold upper-case letters only: `byte | 0x20` alone would also turn CR (0x0D) into "-" (0x2D).
-        for (byte, expected) in zip(name.utf8, other) where (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != expected {
-            return false
+    private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            // Fold upper-case letters only: `byte | 0x20` alone would also turn CR (0x0D) into "-" (0x2D).
+            if (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != expected[index] { return false }
         }
         return true
+    }
+
+    /// RFC 9110 tchar: a 256-bit set, bit n set for token byte n.
+    @inline(__always)
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        // DIGIT, ALPHA and "!#$%&'*+-.^_`|~".
+        let low: UInt64 = 0x03FF_6CFA_0000_0000   // bytes 0-63
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE  // bytes 64-127
+        switch byte {
+        case 0..<64: return low >> UInt64(byte) & 1 == 1
+        case 64..<128: return high >> UInt64(byte - 64) & 1 == 1
+        default: return false
+        }
     }
 
     /// Text in a status reason or header value: no control characters but HTAB, and (decoded from
@@ -123,13 +166,4 @@ public enum ResponseRules {
             }
         }
     }
-
-    private static let tokenTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in "!#$%&'*+-.^_`|~".utf8 { table[Int(byte)] = true }
-        return table
-    }()
 }

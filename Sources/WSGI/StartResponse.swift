@@ -20,15 +20,34 @@ public typealias ResponseHeaders = [(String, String)]
 public struct StartResponse {
     public typealias Function = (_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write
 
-    private let function: Function
+    private enum Implementation {
+        case function(Function)
+        case starter(any ResponseStarter)
+    }
+
+    private let implementation: Implementation
 
     /// Servers (and middleware that intercepts the call) build one from the function that does the work.
-    public init(_ function: @escaping Function) { self.function = function }
+    public init(_ function: @escaping Function) { implementation = .function(function) }
+
+    /// Calls go to `starter`: for servers that keep the state of a response in an object anyway,
+    /// this costs no closure per request.
+    public init(_ starter: any ResponseStarter) { implementation = .starter(starter) }
 
     @discardableResult
     public func callAsFunction(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)? = nil) throws -> Write {
-        try function(status, headers, error)
+        switch implementation {
+        case .function(let function): return try function(status, headers, error)
+        case .starter(let starter): return try starter.startResponse(status, headers, error)
+        }
     }
+}
+
+/// The server side of `start_response` and `write`, for servers that implement them on the object
+/// holding a response's state (see ``StartResponse/init(_:)-(ResponseStarter)``).
+public protocol ResponseStarter: AnyObject {
+    func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write
+    func write(_ data: Bytes) throws
 }
 
 /// The legacy `write(data)` callable returned by ``StartResponse``.
@@ -37,9 +56,22 @@ public struct StartResponse {
 /// it, before the returned body's chunks. It is on its way to the client (or buffered for
 /// transmission) when the call returns. New applications return a ``ResponseBody`` instead.
 public struct Write {
-    private let function: (Bytes) throws -> Void
+    private enum Implementation {
+        case function((Bytes) throws -> Void)
+        case starter(any ResponseStarter)
+    }
 
-    public init(_ function: @escaping (Bytes) throws -> Void) { self.function = function }
+    private let implementation: Implementation
 
-    public func callAsFunction(_ data: Bytes) throws { try function(data) }
+    public init(_ function: @escaping (Bytes) throws -> Void) { implementation = .function(function) }
+
+    /// Calls go to `starter.write`.
+    public init(_ starter: any ResponseStarter) { implementation = .starter(starter) }
+
+    public func callAsFunction(_ data: Bytes) throws {
+        switch implementation {
+        case .function(let function): try function(data)
+        case .starter(let starter): try starter.write(data)
+        }
+    }
 }

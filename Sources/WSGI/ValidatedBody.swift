@@ -13,7 +13,7 @@ final class ValidatedBody: ResponseIterator {
         self.body = body
         self.exchange = exchange
         count = body.count
-        exchange.bodyReturned(count: count)
+        exchange.bodyReturned(count: count, isFile: body.fileWrapper != nil)
     }
 
     func next() throws -> Bytes? {

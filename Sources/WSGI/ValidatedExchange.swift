@@ -20,10 +20,14 @@ final class ValidatedExchange: Sendable {
         var iterating = false
         var ended = false
         var closed = false
+        /// The body is a `wsgi.file_wrapper`: PEP 3333 sends a file "until the end is reached, or
+        /// until Content-Length bytes have been written", so a file longer than the declared
+        /// length is not an error (a server stops at the length).
+        var bodyIsFile = false
 
         mutating func produce(_ count: Int) -> Violation? {
             produced += count
-            guard let declared = declaredLength, produced > declared else { return nil }
+            guard let declared = declaredLength, produced > declared, !bodyIsFile else { return nil }
             return Violation(.responseLength, "\(produced) bytes produced but Content-Length is \(declared)")
         }
 
@@ -128,9 +132,13 @@ final class ValidatedExchange: Sendable {
 
     // MARK: The body
 
-    /// Records the body's `count` (Python's `len()`) when the application returned it.
-    func bodyReturned(count: Int?) {
-        state.withLock { $0.expectedChunks = count }
+    /// Records the body's `count` (Python's `len()`) and whether it is a file wrapper, when the
+    /// application returned it.
+    func bodyReturned(count: Int?, isFile: Bool) {
+        state.withLock { state in
+            state.expectedChunks = count
+            state.bodyIsFile = isFile
+        }
     }
 
     /// One step of the body: `produce` runs the application's `next()` outside the lock.

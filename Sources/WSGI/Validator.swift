@@ -16,7 +16,8 @@
 /// - **The application's `start_response`**: a valid status and headers (``ResponseRules``), called
 ///   once unless with an error; a consistent `Content-Length`.
 /// - **The application's body**: no data, and no end, before `start_response`; exactly the declared
-///   `Content-Length`; `write` never from inside the iteration; `count` accurate.
+///   `Content-Length` (a `wsgi.file_wrapper` body may hold more: the server stops at the length);
+///   `write` never from inside the iteration; `count` accurate.
 /// - **The server's handling of the body**: `close()` exactly once, never `next()` after it, never
 ///   dropped without `close()` (detected when the body is released); an error passed to
 ///   `start_response` after data went out is rethrown.

@@ -84,7 +84,8 @@ public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
         case writeDuringIteration
         /// `write` was called after the server closed the body.
         case writeAfterClose
-        /// More bytes were produced than `Content-Length` declared, or fewer by the end of the body.
+        /// More bytes were produced than `Content-Length` declared (allowed for a
+        /// `wsgi.file_wrapper` body, which a server cuts at the length), or fewer by the end of the body.
         case responseLength
         /// The body's `count` (Python's `len()`) did not match the number of chunks it produced.
         case chunkCount

@@ -7,7 +7,8 @@ import WSGI
 ///
 /// Strings follow the "native string" rule: request bytes decoded 1:1 as ISO-8859-1. PATH_INFO is
 /// percent-decoded first; QUERY_STRING stays raw. Header fields become HTTP_* (upper case, `-` to
-/// `_`); Content-Type and Content-Length become CONTENT_TYPE and CONTENT_LENGTH; names containing
+/// `_`); Content-Type becomes CONTENT_TYPE; CONTENT_LENGTH is the length the parser framed the body
+/// by (one number even when the field was repeated, absent for chunked bodies); names containing
 /// `_` are dropped (so `X_Forwarded_For` cannot pose as `X-Forwarded-For`); repeated fields are
 /// joined with `,`.
 struct EnvironBuilder: Sendable {
@@ -19,12 +20,11 @@ struct EnvironBuilder: Sendable {
 
     func environ(for request: IncomingRequest) -> Environ {
         let head = request.head
-        var environ = Environ(minimumCapacity: 24 + head.fields.count)
-        for (key, value) in extra { environ[key] = value }
-
+        var environ = Environ(minimumCapacity: 24 + extra.count + head.fields.count)
+        let (script, path) = scriptNameAndPathInfo(request)
         environ["REQUEST_METHOD"] = request.latin1(head.method)
-        environ["SCRIPT_NAME"] = scriptName
-        environ["PATH_INFO"] = pathInfo(request)
+        environ["SCRIPT_NAME"] = script
+        environ["PATH_INFO"] = path
         environ["QUERY_STRING"] = head.query.map { request.latin1($0) } ?? ""
         environ["RAW_URI"] = request.latin1(head.target)
         environ["REQUEST_URI"] = request.latin1(head.target)
@@ -36,6 +36,9 @@ struct EnvironBuilder: Sendable {
         environ["SERVER_SOFTWARE"] = request.server.software
         environ["GATEWAY_INTERFACE"] = "CGI/1.1"
         addFields(request, to: &environ)
+        // Not the field's text: identical repeated fields (which RFC 9112 lets the parser accept)
+        // would join into "5,5", which is no number.
+        if let length = head.contentLength { environ["CONTENT_LENGTH"] = String(length) }
 
         environ.version = (1, 0)
         environ.urlScheme = request.server.urlScheme
@@ -47,16 +50,25 @@ struct EnvironBuilder: Sendable {
         // Our input always ends exactly at the end of the body, de-chunked or not.
         environ.inputTerminated = true
         environ[value: "wsgi.file_wrapper"] = EnvironBuilder.fileWrapper
+        // Last, and only where the request set nothing: a deployer's entry must neither replace
+        // nor (for an HTTP_* key) be joined with what the client sent.
+        for (key, value) in extra where !environ.contains(key) { environ[key] = value }
         return environ
     }
 
-    /// The decoded path without the SCRIPT_NAME prefix. For an absolute-form target, its path;
-    /// for authority (CONNECT) and asterisk (OPTIONS *) forms, empty.
-    private func pathInfo(_ request: IncomingRequest) -> String {
+    /// SCRIPT_NAME and PATH_INFO: the decoded path split at the mount point. For an absolute-form
+    /// target, its path; for authority (CONNECT) and asterisk (OPTIONS *) forms, empty.
+    ///
+    /// A path that is not under the mount point (`/other`, or `/appx` for `/app`) cannot be split
+    /// there: SCRIPT_NAME is then empty and PATH_INFO the whole path, so that the two still add up
+    /// to the URL asked for (what `wsgiref.util.request_uri` rebuilds) rather than claiming the
+    /// request was for `/app/other`.
+    private func scriptNameAndPathInfo(_ request: IncomingRequest) -> (String, String) {
         let path = PercentDecoding.decodedLatin1(request.bytes(request.head.path))
-        guard !scriptName.isEmpty, path.hasPrefix(scriptName) else { return path }
-        let rest = path.dropFirst(scriptName.count)
-        return rest.isEmpty || rest.hasPrefix("/") ? String(rest) : path
+        guard !scriptName.isEmpty, path.utf8.starts(with: scriptName.utf8) else { return ("", path) }
+        let rest = path.utf8.dropFirst(scriptName.utf8.count)
+        guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return ("", path) }
+        return (scriptName, String(decoding: rest, as: UTF8.self))
     }
 
     /// The configured host, unless it is a wildcard: then the address the client connected to.
@@ -69,7 +81,7 @@ struct EnvironBuilder: Sendable {
     private func addFields(_ request: IncomingRequest, to environ: inout Environ) {
         for field in request.head.fields {
             let name = request.bytes(field.name)
-            guard let key = EnvironBuilder.key(forFieldName: name) else { continue }
+            guard let key = EnvironBuilder.key(forFieldName: name), key != "CONTENT_LENGTH" else { continue }
             let value = request.latin1(field.value)
             if let existing = environ[key] {
                 environ[key] = existing + "," + value

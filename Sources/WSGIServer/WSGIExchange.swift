@@ -11,7 +11,9 @@ import WSGI
 ///   only with the first non-empty chunk, or at the end of an empty body (S44);
 /// - `start_response` may be called by the body's first step (S3); a second call needs an error,
 ///   which replaces unsent headers or is rethrown once headers are out (S45-S47);
-/// - `write` data precedes the body's chunks (S57, S58);
+/// - `write` data precedes the body's chunks (S57, S58); data given to `write` commits the headers
+///   as if they were sent (PEP 3333 sends them "upon the first invocation of write()"): an error
+///   after it is rethrown by `start_response` and aborts the response after that data (S46);
 /// - empty chunks are skipped (S55); a one-chunk body without Content-Length gets one (S5);
 /// - an error before the head gives a 500 with a generic body and one log record; after it, the
 ///   response is aborted (S62, S63);
@@ -37,6 +39,9 @@ final class WSGIExchange: ResponseSource {
     private var iterating = false
     /// The rest of the body when it is a file sent by the core (`wsgi.file_wrapper`).
     private var pendingFile: FileSlice?
+    /// The application failed after giving `write` data: that data still goes out (with the
+    /// headers it committed), then the response is aborted.
+    private var abortAfterWritten = false
 
     init(application: @escaping Application, environ: Environ, logger: Logger) {
         self.application = application
@@ -46,6 +51,11 @@ final class WSGIExchange: ResponseSource {
 
     func next() -> ResponsePart {
         guard !finished else { return .end }
+        if abortAfterWritten {
+            if !written.isEmpty { return emit(written.removeFirst(), final: false) }
+            finished = true
+            return .abort("the application failed after write()")
+        }
         if let file = pendingFile {
             pendingFile = nil
             return .file(file)
@@ -88,7 +98,8 @@ final class WSGIExchange: ResponseSource {
 
     private func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write {
         if let error {
-            if headersSent { throw error }
+            // Headers are out, or committed by data given to write(): too late to replace them.
+            if headersSent || !written.isEmpty { throw error }
         } else if startResponseCalled {
             throw WSGIError.startResponseCalledTwice
         }
@@ -100,7 +111,9 @@ final class WSGIExchange: ResponseSource {
         for (name, value) in headers {
             try ResponseRules.check(headerName: name, value: value)
             if ResponseRules.equalsIgnoringCase(name, "content-length") {
-                guard let length = Int(value), length >= 0, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                // A second Content-Length, even an equal one, would give the client two framings.
+                guard contentLength == nil, let length = Int(value), length >= 0,
+                      value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     throw WSGIError.invalidHeaderValue(name: name)
                 }
                 contentLength = length
@@ -143,8 +156,12 @@ final class WSGIExchange: ResponseSource {
         if headersSent { return .end }
         guard var head = pendingHead else { return fail(WSGIError.startResponseNotCalled) }
         headersSent = true
-        // An empty body: say so, unless this answers HEAD (the GET body's length is unknown).
-        if head.contentLength == nil && environ["REQUEST_METHOD"] != "HEAD" {
+        // An empty body: say so, unless this answers HEAD (the GET body's length is unknown) or
+        // has a status without a body, where a length describes something else: for 304 the
+        // representation's (RFC 9110 §8.6: a cache would take "0" as the stored response's new
+        // length), and 1xx and 204 must not carry one at all.
+        let bodiless = head.status < 200 || head.status == 204 || head.status == 304
+        if head.contentLength == nil && environ["REQUEST_METHOD"] != "HEAD" && !bodiless {
             head.headers.append(("Content-Length", "0"))
             head.contentLength = 0
         }
@@ -178,8 +195,14 @@ final class WSGIExchange: ResponseSource {
             "method": "\(environ["REQUEST_METHOD"] ?? "-")",
             "path": "\(environ["PATH_INFO"] ?? "-")",
         ])
+        if !headersSent && !written.isEmpty {
+            abortAfterWritten = true
+            return emit(written.removeFirst(), final: false)
+        }
         finished = true
-        guard !headersSent else { return .abort("application error after the response head: \(error)") }
+        // The core logs the abort too: its reason must not repeat the error, which is logged once,
+        // here, with the request it belongs to (S62).
+        guard !headersSent else { return .abort("the application failed after the response head") }
         headersSent = true
         let message: Bytes = "Internal Server Error\n"
         let head = ResponseHead(
