@@ -7,8 +7,20 @@ extension Connection {
     /// The next part from the application, or nil when it will arrive later (pool threads).
     func nextPart() -> ResponsePart? {
         if fileBody != nil { return nextFileBlock() }
-        if let source { return source.next() }
+        if let source { return source.next(into: self) }
         return channel?.takePart()
+    }
+
+    /// The sink of an application running on the loop thread: its `write()` data (re-entrant:
+    /// called from inside ``nextPart()``) is framed and flushed at once, behind any queued write.
+    func push(_ part: ResponsePart) throws {
+        guard closing == .open, isResponding else { throw ResponseAbandoned() }
+        handle(part)
+        if mustFlush {
+            mustFlush = false
+            _ = flush()
+        }
+        guard closing == .open, isResponding else { throw ResponseAbandoned() }
     }
 
     func handle(_ part: ResponsePart) {
@@ -86,13 +98,13 @@ extension Connection {
         do {
             if writablePoll == nil { writablePoll = try WritablePoll(loop: worker.loop, socket: try stream.fileDescriptor()) }
             try writablePoll?.whenWritable { [self] error in
-                writePending = false
+                writesQueued -= 1
                 guard error == nil else { return closeNow() }
                 guard closing == .open else { return }
                 driveBufferedInput()
                 settle()
             }
-            writePending = true
+            writesQueued += 1
             arm(.write)
         } catch {
             worker.logger.info("cannot wait for the socket; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
@@ -173,6 +185,7 @@ extension Connection {
         writablePoll?.close()
         writablePoll = nil
         // Cleared before closing: close() runs application code, which must find the response over.
+        responseGeneration &+= 1
         let source = self.source
         let channel = self.channel
         self.source = nil
@@ -188,7 +201,7 @@ extension Connection {
         do {
             let done = try worker.out.flush(to: stream, forceAsync: forceAsync)
             if !done {
-                writePending = true
+                writesQueued += 1
                 arm(.write)
             }
             return done
@@ -204,7 +217,7 @@ extension Connection {
     }
 
     func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?) {
-        writePending = false
+        writesQueued -= 1
         if let error {
             if !error.isCancelled {
                 worker.logger.debug("write failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])

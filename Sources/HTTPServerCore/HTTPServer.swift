@@ -41,7 +41,7 @@ public final class HTTPServer: Sendable {
         let pool = configuration.threads > 0 ? ThreadPool(threads: configuration.threads, name: "wsgi-app") : nil
         let info = ServerInfo(
             software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
-            multithread: configuration.threads > 0, multiprocess: configuration.multiprocess
+            multithread: configuration.threads > 0 || loops > 1, multiprocess: configuration.multiprocess
         )
         let budget = configuration.maxRequests.map { RequestBudget(limit: max(1, $0)) }
         var workers: [LoopWorker] = []

@@ -10,7 +10,9 @@ import Glibc
 final class LockedValue<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var value: Value
+    /// Only ever accessed while `mutex` is held, which is the exclusivity guarantee the runtime
+    /// check would otherwise re-establish on every access.
+    @exclusivity(unchecked) private var value: Value
 
     init(_ value: Value) {
         self.value = value

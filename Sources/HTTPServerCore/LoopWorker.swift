@@ -36,7 +36,11 @@ final class LoopWorker {
     private var graceTimer: LoopTimer?
     private var heartbeatTimer: LoopTimer?
     private let requestBudget: RequestBudget?
-    private let timeoutMilliseconds: [Timeout: UInt64]
+    private let headerReadTimeout: UInt64
+    private let bodyReadTimeout: UInt64
+    private let keepAliveTimeout: UInt64
+    private let writeTimeout: UInt64
+    private let lingerTimeout: UInt64
 
     /// Creates the loop and starts listening (connections wait in the backlog until ``run()``).
     init(configuration: ServerConfiguration, listen endpoint: ListenEndpoint, responder: any Responder,
@@ -51,11 +55,11 @@ final class LoopWorker {
         self.requestBudget = requestBudget
         serverLine = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
         let timeouts = configuration.timeouts
-        timeoutMilliseconds = [
-            .headerRead: timeouts.headerRead.milliseconds, .bodyRead: timeouts.bodyRead.milliseconds,
-            .keepAliveIdle: timeouts.keepAliveIdle.milliseconds, .write: timeouts.write.milliseconds,
-            .lingeringClose: timeouts.lingeringClose.milliseconds,
-        ]
+        headerReadTimeout = timeouts.headerRead.milliseconds
+        bodyReadTimeout = timeouts.bodyRead.milliseconds
+        keepAliveTimeout = timeouts.keepAliveIdle.milliseconds
+        writeTimeout = timeouts.write.milliseconds
+        lingerTimeout = timeouts.lingeringClose.milliseconds
         loop = try Loop()
         let wakeup = try AsyncWakeup(loop: loop) {}
         remote = WorkerRemote(sender: wakeup.sender)
@@ -190,13 +194,23 @@ final class LoopWorker {
 
     // MARK: Timeouts
 
-    func milliseconds(for timeout: Timeout) -> UInt64 { timeoutMilliseconds[timeout] ?? 0 }
+    func milliseconds(for timeout: Timeout) -> UInt64 {
+        switch timeout {
+        case .none: return 0
+        case .headerRead: return headerReadTimeout
+        case .bodyRead: return bodyReadTimeout
+        case .keepAliveIdle: return keepAliveTimeout
+        case .write: return writeTimeout
+        case .lingeringClose: return lingerTimeout
+        }
+    }
 
     /// Timeouts are checked by one periodic sweep, not a timer per connection: arming a timeout is
     /// then one store, and a connection costs no timer handle. The period is a quarter of the
     /// shortest timeout, between 10 ms and 1 s.
     private var sweepInterval: UInt64 {
-        let shortest = timeoutMilliseconds.values.filter { $0 > 0 }.min() ?? 1000
+        let all = [headerReadTimeout, bodyReadTimeout, keepAliveTimeout, writeTimeout, lingerTimeout]
+        let shortest = all.filter { $0 > 0 }.min() ?? 1000
         return min(1000, max(10, shortest / 4))
     }
 

@@ -19,8 +19,10 @@ final class OutputQueue {
         case chunk(Bytes)
     }
 
-    private var scratch = OutputBuffer(capacity: 64 * 1024)
-    private var pieces: [Piece] = []
+    // Unchecked exclusivity: used by one connection at a time on the loop thread, and the closures
+    // given to `withScratch` only append to the buffer (see Connection for the measured cost).
+    @exclusivity(unchecked) private var scratch = OutputBuffer(capacity: 64 * 1024)
+    @exclusivity(unchecked) private var pieces: [Piece] = []
     private var segmentStart = 0
 
     init() { pieces.reserveCapacity(WriteBuffers.capacity) }

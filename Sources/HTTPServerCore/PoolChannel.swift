@@ -5,7 +5,7 @@ import WSGI
 /// once part N was handed to the kernel. So streaming stays one chunk at a time across threads.
 ///
 /// Thread: ``run(_:)`` on a pool thread; ``takePart()`` and ``finish()`` on the loop thread.
-final class PoolChannel: Sendable {
+final class PoolChannel: PartSink, Sendable {
     private struct State {
         /// A part produced and not yet taken by the loop.
         var part: ResponsePart?
@@ -32,17 +32,29 @@ final class PoolChannel: Sendable {
         while true {
             let proceed = state.wait(until: { $0.wanted || $0.finished }) { state in !state.finished }
             guard proceed else { break }
-            let part = source.next()
-            let delivered = state.withLock { state -> Bool in
-                guard !state.finished else { return false }
-                state.part = part
-                state.wanted = false
-                return true
-            }
-            guard delivered else { break }
-            wake(connectionID)
+            guard deliver(source.next(into: self)) else { break }
         }
         source.close()
+    }
+
+    /// Pool thread, inside the application (`write()`): hands `part` over and waits until the loop
+    /// has sent it and asks for more, so written data is on its way before `write` returns.
+    func push(_ part: ResponsePart) throws {
+        guard deliver(part) else { throw ResponseAbandoned() }
+        let proceed = state.wait(until: { $0.wanted || $0.finished }) { state in !state.finished }
+        guard proceed else { throw ResponseAbandoned() }
+    }
+
+    /// Hands `part` to the loop; false when the response is already over.
+    private func deliver(_ part: ResponsePart) -> Bool {
+        let delivered = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
+            state.part = part
+            state.wanted = false
+            return true
+        }
+        if delivered { wake(connectionID) }
+        return delivered
     }
 
     /// Loop thread: the waiting part, or nil (then the application is asked for the next one and

@@ -15,11 +15,12 @@ import WSGI
 /// Turns requests into application calls. Implemented by the WSGI gateway.
 public protocol Responder: Sendable {
     /// Copies what the application needs out of `request`. Loop thread; must not block.
-    func accept(_ request: IncomingRequest) -> any ApplicationCall
+    func accept(_ request: borrowing IncomingRequest) -> any ApplicationCall
 }
 
-/// A request ready to run, detached from the connection's buffers.
-public protocol ApplicationCall: Sendable {
+/// A request ready to run, detached from the connection's buffers. Class-bound: the core stores
+/// it per request, and a class reference moves without runtime value-witness calls.
+public protocol ApplicationCall: AnyObject, Sendable {
     /// Runs the application. The returned source is used only on the calling thread.
     func start() -> any ResponseSource
 }
@@ -27,11 +28,27 @@ public protocol ApplicationCall: Sendable {
 /// The response as the application produces it, pulled by the core.
 public protocol ResponseSource: AnyObject {
     /// The next part. Errors are parts too: before the head, the source itself answers 500; after
-    /// it, ``ResponsePart/abort(_:)``.
-    func next() -> ResponsePart
+    /// it, ``ResponsePart/abort(_:)``. Data the application writes while this runs (legacy
+    /// `write()`) goes to `sink` and precedes the returned part.
+    func next(into sink: any PartSink) -> ResponsePart
     /// Called exactly once when the response ends, however it ends (complete, aborted, client gone,
     /// server shutdown).
     func close()
+}
+
+/// Where a source hands parts that cannot wait for the next pull: data the application writes
+/// while it runs. A pushed part is handed to the kernel, or queued behind earlier writes, before
+/// `push` returns; on an application thread, `push` waits until the loop has done so.
+public protocol PartSink: AnyObject {
+    /// Sends a non-final `.head` or `.chunk` part. Throws ``ResponseAbandoned`` when the response
+    /// can no longer be sent.
+    func push(_ part: ResponsePart) throws
+}
+
+/// The response can no longer be sent: the client went away or the connection is being closed.
+public struct ResponseAbandoned: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the response was abandoned: the client went away or the connection closed" }
 }
 
 /// One step of a response.
@@ -98,18 +115,27 @@ public struct ConnectionInfo: Sendable {
     public var localPort: Int
 }
 
-/// What the server tells applications about itself.
-public struct ServerInfo: Sendable {
+/// What the server tells applications about itself. One per server, shared by every request.
+public final class ServerInfo: Sendable {
     /// `SERVER_SOFTWARE` and the `Server` header.
-    public var software: String
+    public let software: String
     /// `wsgi.url_scheme`.
-    public var urlScheme: String
+    public let urlScheme: String
     /// The configured host (SERVER_NAME when it is a concrete address).
-    public var host: String
-    /// True when the application may run on several threads at once.
-    public var multithread: Bool
+    public let host: String
+    /// True when the application may run on several threads at once: an application thread pool,
+    /// or several event loops each running it.
+    public let multithread: Bool
     /// True when several processes run the application.
-    public var multiprocess: Bool
+    public let multiprocess: Bool
+
+    init(software: String, urlScheme: String, host: String, multithread: Bool, multiprocess: Bool) {
+        self.software = software
+        self.urlScheme = urlScheme
+        self.host = host
+        self.multithread = multithread
+        self.multiprocess = multiprocess
+    }
 }
 
 /// A request as the core hands it to a ``Responder``. Valid only during `accept` on the loop thread:

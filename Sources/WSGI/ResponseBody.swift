@@ -13,82 +13,77 @@
 ///
 /// Consume a body once: it is a value, but the underlying iterator may not be.
 public struct ResponseBody: ExpressibleByArrayLiteral {
-    private enum Storage {
-        case chunks([Bytes], next: Int)
-        case iterator(any ResponseIterator)
-        case file(FileWrapper)
-        case closed
-    }
-
-    private var storage: Storage
+    // One of three kinds, kept in plain fields rather than an enum with payloads: stepping a body
+    // happens for every chunk of every response, and rebuilding an enum case copies its payload.
+    /// A list body: its chunks and how many were pulled.
+    private var chunks: [Bytes]
+    private var position = 0
+    /// An iterator body.
+    private var iterator: (any ResponseIterator)?
+    /// A file body (`wsgi.file_wrapper`).
+    private var file: FileWrapper?
+    private var isClosed = false
 
     /// A body of known chunks (Python's list): `len()` is known, so a one-chunk body gets a computed
     /// Content-Length.
-    public init(_ chunks: [Bytes]) { storage = .chunks(chunks, next: 0) }
+    public init(_ chunks: [Bytes]) { self.chunks = chunks }
 
-    public init(arrayLiteral chunks: Bytes...) { storage = .chunks(chunks, next: 0) }
+    public init(arrayLiteral chunks: Bytes...) { self.chunks = chunks }
 
     /// A body pulled lazily from any sequence; nothing is produced before the server asks.
     public init<S: Sequence>(_ sequence: S) where S.Element == Bytes {
-        storage = .iterator(SequenceIterator(base: sequence.makeIterator()))
+        self.init(SequenceIterator(base: sequence.makeIterator()))
     }
 
     /// A generator: `next` is called for each chunk until it returns `nil`; `close` runs exactly
     /// once at the end, as Python's `close()` on the iterable.
     public init(next: @escaping () throws -> Bytes?, close: @escaping () -> Void = {}) {
-        storage = .iterator(ClosureIterator(nextChunk: next, onClose: close))
+        self.init(ClosureIterator(nextChunk: next, onClose: close))
     }
 
     /// A body driven by a custom iterator type.
-    public init(_ iterator: some ResponseIterator) { storage = .iterator(iterator) }
+    public init(_ iterator: some ResponseIterator) {
+        chunks = []
+        self.iterator = iterator
+    }
 
     /// The body of `wsgi.file_wrapper`: the server may send it with `sendfile(2)`.
-    public init(_ file: FileWrapper) { storage = .file(file) }
+    public init(_ file: FileWrapper) {
+        chunks = []
+        self.file = file
+    }
 
     /// The next chunk, or `nil` at the end. May run application code (and so may throw).
     public mutating func next() throws -> Bytes? {
-        switch storage {
-        case .chunks(let chunks, let index):
-            guard index < chunks.count else { return nil }
-            storage = .chunks(chunks, next: index + 1)
-            return chunks[index]
-        case .iterator(var iterator):
-            storage = .closed  // keep the iterator uniquely referenced while it runs
-            defer { storage = .iterator(iterator) }
-            return try iterator.next()
-        case .file(let file):
-            return try file.next()
-        case .closed:
-            return nil
-        }
+        guard !isClosed else { return nil }
+        if iterator != nil { return try iterator!.next() }
+        if let file { return try file.next() }
+        guard position < chunks.count else { return nil }
+        position += 1
+        return chunks[position - 1]
     }
 
     /// Releases the body's resources (Python's `close()`); later calls do nothing.
     public mutating func close() {
-        switch storage {
-        case .chunks: break
-        case .iterator(var iterator): iterator.close()
-        case .file(let file): file.close()
-        case .closed: return
-        }
-        storage = .closed
+        guard !isClosed else { return }
+        isClosed = true
+        if iterator != nil { iterator!.close() }
+        file?.close()
+        iterator = nil
+        file = nil
+        chunks = []
     }
 
     /// Python's `len(iterable)`: the number of chunks when known.
     public var count: Int? {
-        switch storage {
-        case .chunks(let chunks, _): return chunks.count
-        case .iterator(let iterator): return iterator.count
-        case .file, .closed: return nil
-        }
+        if isClosed || file != nil { return nil }
+        if let iterator { return iterator.count }
+        return chunks.count
     }
 
     /// The server's own file wrapper, when this body is one and nobody wrapped it: servers use this
     /// to send the file with `sendfile(2)`. Any other body is sent by iteration.
-    public var fileWrapper: FileWrapper? {
-        if case .file(let file) = storage { return file }
-        return nil
-    }
+    public var fileWrapper: FileWrapper? { isClosed ? nil : file }
 }
 
 /// A custom body iterator (a class or struct with state, Python's iterator object with `close()`).

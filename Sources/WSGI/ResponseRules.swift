@@ -61,27 +61,40 @@ public enum ResponseRules {
     }
 
     /// Checks one header pair; throws the precise ``WSGIError``.
-    ///
-    /// Runs for every header of every response, so it works on the strings' contiguous UTF-8 in
-    /// one pass each, without building anything.
     public static func check(headerName name: String, value: String) throws {
-        let verdict = withBytes(of: name) { bytes -> NameVerdict in
-            guard isToken(bytes) else { return .invalid }
-            if isHopByHop(bytes) { return .hopByHop }
-            return equalsIgnoringCase(bytes, "status") ? .status : .acceptable
-        }
-        switch verdict {
-        case .invalid: throw WSGIError.invalidHeaderName(name)
-        case .hopByHop: throw WSGIError.hopByHopHeader(name)
-        case .status: throw WSGIError.statusHeader
-        case .acceptable: break
-        }
-        try withBytes(of: value) { bytes in
-            try checkText(bytes[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
-        }
+        _ = try classify(headerName: name, value: value)
     }
 
-    private enum NameVerdict { case acceptable, invalid, hopByHop, status }
+    /// The headers a server treats specially, told apart while checking them.
+    public enum HeaderKind: Sendable {
+        case contentLength, date, server, other
+    }
+
+    /// Checks one header pair (as ``check(headerName:value:)``) and says which kind it is, in one
+    /// pass over each string: this runs for every header of every response.
+    public static func classify(headerName name: String, value: String) throws -> HeaderKind {
+        var nameText = name
+        let kind = try nameText.withUTF8 { bytes -> HeaderKind in
+            let bytes = UnsafeRawBufferPointer(bytes)
+            guard isToken(bytes) else { throw WSGIError.invalidHeaderName(name) }
+            switch bytes.count {
+            case 4: return equalsIgnoringCase(bytes, "date") ? .date : .other
+            case 6:
+                if equalsIgnoringCase(bytes, "server") { return .server }
+                if equalsIgnoringCase(bytes, "status") { throw WSGIError.statusHeader }
+                return .other
+            case 14: return equalsIgnoringCase(bytes, "content-length") ? .contentLength : .other
+            default:
+                if isHopByHop(bytes) { throw WSGIError.hopByHopHeader(name) }
+                return .other
+            }
+        }
+        var valueText = value
+        try valueText.withUTF8 { bytes in
+            try checkText(UnsafeRawBufferPointer(bytes)[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
+        }
+        return kind
+    }
 
     /// True for RFC 9110 token characters only, non-empty.
     public static func isToken(_ name: String) -> Bool { withBytes(of: name) { isToken($0) } }
@@ -95,13 +108,11 @@ public enum ResponseRules {
         withBytes(of: name) { equalsIgnoringCase($0, lowercase) }
     }
 
-    /// The UTF-8 of `text` without copying (native strings are contiguous; others are copied).
+    /// The UTF-8 of `text` (`withUTF8` on a copy of a native string copies nothing).
     @inline(__always)
     private static func withBytes<R>(of text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if let result = try text.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
-            return result
-        }
-        return try Array(text.utf8).withUnsafeBytes(body)
+        var text = text
+        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
 
     private static func isToken(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -11,67 +11,71 @@ import WSGI
 ///   only with the first non-empty chunk, or at the end of an empty body (S44);
 /// - `start_response` may be called by the body's first step (S3); a second call needs an error,
 ///   which replaces unsent headers or is rethrown once headers are out (S45-S47);
-/// - `write` data precedes the body's chunks (S57, S58); data given to `write` commits the headers
-///   as if they were sent (PEP 3333 sends them "upon the first invocation of write()"): an error
-///   after it is rethrown by `start_response` and aborts the response after that data (S46);
+/// - `write` data goes out while the application runs, before the body's chunks (S57, S58); it
+///   sends the headers with it, so an error after it is rethrown by `start_response` and aborts the
+///   response after that data (S46);
 /// - empty chunks are skipped (S55); a one-chunk body without Content-Length gets one (S5);
 /// - an error before the head gives a 500 with a generic body and one log record; after it, the
 ///   response is aborted (S62, S63);
 /// - ``close()`` closes the body once (S53).
 ///
-/// Thread: created and used on the one thread that runs the application for this request.
-final class WSGIExchange: ResponseSource {
-    private let application: Application
+/// One object per request does all of it (the application call handed to the core, the response
+/// source, and the `start_response`/`write` callee), so a request costs no closures.
+///
+/// Thread: `@unchecked Sendable` is sound because the object crosses threads once, before any of
+/// its mutable state is touched: it is created on the loop thread (``Gateway/accept(_:)``) and
+/// handed, through the core's pool queue (a lock, which orders the hand-over), to the one thread
+/// that calls ``start()``; from then on only that thread uses it.
+final class WSGIExchange: ApplicationCall, ResponseSource, ResponseStarter, @unchecked Sendable {
+    private let context: GatewayContext
     private let environ: Environ
-    private let logger: Logger
 
     private var started = false
-    private var body: ResponseBody?
+    /// Unchecked exclusivity: pulling the next chunk mutates the body while application code runs,
+    /// and that code cannot reach this property (it is private to the exchange, used by one thread).
+    @exclusivity(unchecked) private var body: ResponseBody?
     /// Body chunks pulled so far (to know when a list body is exhausted).
     private var pulled = 0
     private var pendingHead: ResponseHead?
     private var startResponseCalled = false
     private var headersSent = false
     private var finished = false
-    /// Data given to the legacy `write`, not yet handed to the core.
-    private var written: [Bytes] = []
     private var usedWrite = false
     private var iterating = false
     /// The rest of the body when it is a file sent by the core (`wsgi.file_wrapper`).
     private var pendingFile: FileSlice?
-    /// The application failed after giving `write` data: that data still goes out (with the
-    /// headers it committed), then the response is aborted.
-    private var abortAfterWritten = false
+    /// Where `write()` data goes: the core's sink, during ``next(into:)`` only.
+    private var sink: (any PartSink)?
 
-    init(application: @escaping Application, environ: Environ, logger: Logger) {
-        self.application = application
+    init(context: GatewayContext, environ: Environ) {
+        self.context = context
         self.environ = environ
-        self.logger = logger
     }
 
-    func next() -> ResponsePart {
+    func start() -> any ResponseSource { self }
+
+    func next(into sink: any PartSink) -> ResponsePart {
         guard !finished else { return .end }
-        if abortAfterWritten {
-            if !written.isEmpty { return emit(written.removeFirst(), final: false) }
-            finished = true
-            return .abort("the application failed after write()")
-        }
         if let file = pendingFile {
             pendingFile = nil
             return .file(file)
         }
+        self.sink = sink
+        defer { self.sink = nil }
         if !started {
             started = true
             do {
-                body = try application(environ, StartResponse { [self] status, headers, error in
-                    try startResponse(status, headers, error)
-                })
+                body = try context.application(environ, StartResponse(self))
             } catch {
                 return fail(error)
             }
+            // The response was abandoned while the application ran (it wrote to a client that left).
+            if finished {
+                close()
+                return .end
+            }
             if let head = fileResponse() { return head }
         }
-        if !written.isEmpty { return emit(written.removeFirst(), final: false) }
         do {
             while true {
                 iterating = true
@@ -96,10 +100,10 @@ final class WSGIExchange: ResponseSource {
 
     // MARK: start_response and write
 
-    private func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write {
+    func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write {
         if let error {
-            // Headers are out, or committed by data given to write(): too late to replace them.
-            if headersSent || !written.isEmpty { throw error }
+            // Headers are out (with the body, or with data given to write()): too late to replace them.
+            if headersSent { throw error }
         } else if startResponseCalled {
             throw WSGIError.startResponseCalledTwice
         }
@@ -109,32 +113,33 @@ final class WSGIExchange: ResponseSource {
         var hasDate = false
         var hasServer = false
         for (name, value) in headers {
-            try ResponseRules.check(headerName: name, value: value)
-            if ResponseRules.equalsIgnoringCase(name, "content-length") {
+            switch try ResponseRules.classify(headerName: name, value: value) {
+            case .contentLength:
                 // A second Content-Length, even an equal one, would give the client two framings.
                 guard contentLength == nil, let length = Int(value), length >= 0,
                       value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     throw WSGIError.invalidHeaderValue(name: name)
                 }
                 contentLength = length
-            } else if ResponseRules.equalsIgnoringCase(name, "date") {
-                hasDate = true
-            } else if ResponseRules.equalsIgnoringCase(name, "server") {
-                hasServer = true
+            case .date: hasDate = true
+            case .server: hasServer = true
+            case .other: break
             }
         }
         pendingHead = ResponseHead(
             status: code, statusLine: status, headers: headers, contentLength: contentLength,
             hasDate: hasDate, hasServer: hasServer
         )
-        return Write { [self] data in try write(data) }
+        return Write(self)
     }
 
-    private func write(_ data: Bytes) throws {
+    func write(_ data: Bytes) throws {
         guard pendingHead != nil else { throw WSGIError.writeBeforeStartResponse }
         if iterating { throw WSGIError.writeDuringIteration }
+        guard !data.isEmpty else { return }
+        guard let sink, !finished else { throw ResponseAbandoned() }
         usedWrite = true
-        if !data.isEmpty { written.append(data) }
+        try sink.push(emit(data, final: false))
     }
 
     // MARK: Parts
@@ -173,7 +178,7 @@ final class WSGIExchange: ResponseSource {
     /// (S68-S70), sent by the core. Anything else (a wrapped body, a pipe) is iterated.
     private func fileResponse() -> ResponsePart? {
         guard let wrapper = body?.fileWrapper, let descriptor = wrapper.file.fileDescriptor,
-              var head = pendingHead, written.isEmpty else { return nil }
+              var head = pendingHead, !headersSent else { return nil }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         let offset = Int(lseek(descriptor, 0, SEEK_CUR))
@@ -190,15 +195,11 @@ final class WSGIExchange: ResponseSource {
 
     /// The application failed: a 500 when nothing was sent, else abort.
     private func fail(_ error: any Error) -> ResponsePart {
-        logger.error("application error", metadata: [
+        context.logger.error("application error", metadata: [
             "error": "\(error)",
             "method": "\(environ["REQUEST_METHOD"] ?? "-")",
             "path": "\(environ["PATH_INFO"] ?? "-")",
         ])
-        if !headersSent && !written.isEmpty {
-            abortAfterWritten = true
-            return emit(written.removeFirst(), final: false)
-        }
         finished = true
         // The core logs the abort too: its reason must not repeat the error, which is logged once,
         // here, with the request it belongs to (S62).

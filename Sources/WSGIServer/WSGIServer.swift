@@ -25,11 +25,9 @@ public final class WSGIServer: Service, Sendable {
     ///   - environ: extra string entries put in every environ (deployment settings).
     ///   - app: the application.
     public init(configuration: ServerConfiguration, scriptName: String = "", environ: [String: String] = [:], app: @escaping Application) throws {
-        let gateway = Gateway(
-            application: app,
-            builder: EnvironBuilder(scriptName: scriptName, errors: ErrorLog(logger: configuration.logger), extra: environ),
-            logger: configuration.logger
-        )
+        let gateway = Gateway(context: GatewayContext(
+            application: app, scriptName: scriptName, extra: environ, logger: configuration.logger
+        ))
         core = try HTTPServer(configuration: configuration, responder: gateway)
     }
 

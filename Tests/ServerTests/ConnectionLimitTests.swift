@@ -18,7 +18,7 @@ import WSGIServer
         let waiting = try server.client()
         try waiting.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(throws: RawClient.Failure.self) { try waiting.receiveSome(timeout: 0.5) }
-        close(held[0].fd)
+        held[0].close()
         #expect(try waiting.readResponse(timeout: 5).bodyText == "Hello")
     }
 

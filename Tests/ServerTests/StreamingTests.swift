@@ -76,7 +76,7 @@ import WSGIServer
         let client = try server.client()
         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         try client.receiveSome()
-        if reset { client.reset() } else { close(client.fd) }
+        if reset { client.reset() } else { client.close() }
         #expect(closes.wait { $0 >= 1 } == 1)
         let pullsAtClose = pulls.count
         usleep(200_000)

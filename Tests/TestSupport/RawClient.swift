@@ -29,12 +29,23 @@ public final class RawClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard status == 0 else {
-            close(fd)
+            Glibc.close(fd)
             throw Failure("connect to \(host):\(port): errno \(errno)")
         }
     }
 
-    deinit { close(fd) }
+    /// Set once the descriptor is closed: `deinit` must not close the number again (by then it may
+    /// belong to another socket of this test process).
+    private var closed = false
+
+    deinit { close() }
+
+    /// Closes the connection (FIN).
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
@@ -52,9 +63,10 @@ public final class RawClient {
 
     /// Closes with RST instead of FIN (SO_LINGER 0).
     public func reset() {
+        guard !closed else { return }
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(fd)
+        close()
     }
 
     /// Receives once (up to `max` bytes) within `timeout`; empty at EOF. Throws on timeout.
