@@ -26,7 +26,10 @@ extension Connection {
     func handle(_ part: ResponsePart) {
         switch part {
         case .head(let head, let chunk, let final):
-            framing = ResponseFraming(head: head, request: request, out: worker.out, date: worker.date, serverLine: worker.serverLine)
+            framing = ResponseFraming(
+                head: head, request: request, out: worker.out, date: worker.date, serverLine: worker.serverLine,
+                headerCache: &worker.encodedHeaders
+            )
             if let chunk { appendBody(chunk) }
             if final { completeResponse() }
         case .chunk(let chunk, let final):

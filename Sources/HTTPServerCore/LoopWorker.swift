@@ -23,6 +23,8 @@ final class LoopWorker {
     /// Shared by this loop's connections; see ``OutputQueue``.
     let out = OutputQueue()
     private(set) var date = DateCache()
+    /// See ``EncodedHeaderCache``; unchecked exclusivity as for the output queue (loop thread only).
+    @exclusivity(unchecked) var encodedHeaders = EncodedHeaderCache()
     let serverLine: [UInt8]
     private(set) var isDraining = false
 

@@ -45,7 +45,8 @@ struct ResponseFraming {
     let status: Int
 
     /// Decides the framing and writes status line and headers into `out`.
-    init(head: ResponseHead, request: RequestSummary, out: OutputQueue, date: DateCache, serverLine: [UInt8]) {
+    init(head: ResponseHead, request: RequestSummary, out: OutputQueue, date: DateCache, serverLine: [UInt8],
+         headerCache: inout EncodedHeaderCache) {
         status = head.status
         let informational = head.status < 200
         let noBody = request.isHead || informational || head.status == 204 || head.status == 304
@@ -67,12 +68,15 @@ struct ResponseFraming {
             buffer.append("HTTP/1.1 ")
             Latin1.encode(head.statusLine, into: &buffer)
             buffer.append("\r\n")
-            for (name, value) in head.headers {
-                if dropLength && isContentLength(name) { continue }
-                Latin1.encode(name, into: &buffer)
-                buffer.append(": ")
-                Latin1.encode(value, into: &buffer)
-                buffer.append("\r\n")
+            if dropLength {
+                for (name, value) in head.headers where !isContentLength(name) {
+                    Latin1.encode(name, into: &buffer)
+                    buffer.append(": ")
+                    Latin1.encode(value, into: &buffer)
+                    buffer.append("\r\n")
+                }
+            } else {
+                headerCache.append(head.headers, to: &buffer)
             }
             if !head.hasDate { buffer.append(date.line) }
             if !head.hasServer { buffer.append(serverLine) }

@@ -13,15 +13,22 @@
 ///
 /// Consume a body once: it is a value, but the underlying iterator may not be.
 public struct ResponseBody: ExpressibleByArrayLiteral {
-    // One of three kinds, kept in plain fields rather than an enum with payloads: stepping a body
-    // happens for every chunk of every response, and rebuilding an enum case copies its payload.
-    /// A list body: its chunks and how many were pulled.
+    // A list body is its chunks and a position; any other body is a `Source`, whose payloads are
+    // class references. Bodies are copied and stepped for every response, and only class payloads
+    // copy and destroy with a plain retain/release (an existential would go through the runtime).
+    private enum Source {
+        case iterator(IteratorBox)
+        case file(FileWrapper)
+    }
+
+    private final class IteratorBox {
+        var iterator: any ResponseIterator
+        init(_ iterator: any ResponseIterator) { self.iterator = iterator }
+    }
+
     private var chunks: [Bytes]
     private var position = 0
-    /// An iterator body.
-    private var iterator: (any ResponseIterator)?
-    /// A file body (`wsgi.file_wrapper`).
-    private var file: FileWrapper?
+    private var source: Source?
     private var isClosed = false
 
     /// A body of known chunks (Python's list): `len()` is known, so a one-chunk body gets a computed
@@ -44,46 +51,57 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
     /// A body driven by a custom iterator type.
     public init(_ iterator: some ResponseIterator) {
         chunks = []
-        self.iterator = iterator
+        source = .iterator(IteratorBox(iterator))
     }
 
     /// The body of `wsgi.file_wrapper`: the server may send it with `sendfile(2)`.
     public init(_ file: FileWrapper) {
         chunks = []
-        self.file = file
+        source = .file(file)
     }
 
     /// The next chunk, or `nil` at the end. May run application code (and so may throw).
     public mutating func next() throws -> Bytes? {
         guard !isClosed else { return nil }
-        if iterator != nil { return try iterator!.next() }
-        if let file { return try file.next() }
-        guard position < chunks.count else { return nil }
-        position += 1
-        return chunks[position - 1]
+        switch source {
+        case .iterator(let box)?: return try box.iterator.next()
+        case .file(let file)?: return try file.next()
+        case nil:
+            guard position < chunks.count else { return nil }
+            position += 1
+            return chunks[position - 1]
+        }
     }
 
     /// Releases the body's resources (Python's `close()`); later calls do nothing.
     public mutating func close() {
         guard !isClosed else { return }
         isClosed = true
-        if iterator != nil { iterator!.close() }
-        file?.close()
-        iterator = nil
-        file = nil
+        switch source {
+        case .iterator(let box)?: box.iterator.close()
+        case .file(let file)?: file.close()
+        case nil: break
+        }
+        source = nil
         chunks = []
     }
 
     /// Python's `len(iterable)`: the number of chunks when known.
     public var count: Int? {
-        if isClosed || file != nil { return nil }
-        if let iterator { return iterator.count }
-        return chunks.count
+        guard !isClosed else { return nil }
+        switch source {
+        case .iterator(let box)?: return box.iterator.count
+        case .file?: return nil
+        case nil: return chunks.count
+        }
     }
 
     /// The server's own file wrapper, when this body is one and nobody wrapped it: servers use this
     /// to send the file with `sendfile(2)`. Any other body is sent by iteration.
-    public var fileWrapper: FileWrapper? { isClosed ? nil : file }
+    public var fileWrapper: FileWrapper? {
+        if !isClosed, case .file(let file)? = source { return file }
+        return nil
+    }
 }
 
 /// A custom body iterator (a class or struct with state, Python's iterator object with `close()`).

@@ -231,6 +231,7 @@ final class GatewayContext: Sendable {
     let extra: [String: String]
     let errors: ErrorLog
     let logger: Logger
+    let checkedHeaders = HeaderCheckCache()
 
     static let fileWrapper = EnvironValue.fileWrapper(FileWrapperFactory())
 

@@ -108,29 +108,33 @@ final class WSGIExchange: ApplicationCall, ResponseSource, ResponseStarter, @unc
             throw WSGIError.startResponseCalledTwice
         }
         startResponseCalled = true
-        let code = try ResponseRules.statusCode(of: status)
-        var contentLength: Int?
-        var hasDate = false
-        var hasServer = false
+        let checked = try context.checkedHeaders.lookup(status: status, headers: headers) ?? check(status, headers)
+        pendingHead = ResponseHead(
+            status: checked.code, statusLine: status, headers: headers, contentLength: checked.contentLength,
+            hasDate: checked.hasDate, hasServer: checked.hasServer
+        )
+        return Write(self)
+    }
+
+    /// Checks status and headers (S39-S43, S49) and notes what the server must know of them.
+    private func check(_ status: String, _ headers: ResponseHeaders) throws -> HeaderCheckCache.Checked {
+        var checked = HeaderCheckCache.Checked(code: try ResponseRules.statusCode(of: status), contentLength: nil, hasDate: false, hasServer: false)
         for (name, value) in headers {
             switch try ResponseRules.classify(headerName: name, value: value) {
             case .contentLength:
                 // A second Content-Length, even an equal one, would give the client two framings.
-                guard contentLength == nil, let length = Int(value), length >= 0,
+                guard checked.contentLength == nil, let length = Int(value), length >= 0,
                       value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     throw WSGIError.invalidHeaderValue(name: name)
                 }
-                contentLength = length
-            case .date: hasDate = true
-            case .server: hasServer = true
+                checked.contentLength = length
+            case .date: checked.hasDate = true
+            case .server: checked.hasServer = true
             case .other: break
             }
         }
-        pendingHead = ResponseHead(
-            status: code, statusLine: status, headers: headers, contentLength: contentLength,
-            hasDate: hasDate, hasServer: hasServer
-        )
-        return Write(self)
+        context.checkedHeaders.store(status: status, headers: headers, checked: checked)
+        return checked
     }
 
     func write(_ data: Bytes) throws {
