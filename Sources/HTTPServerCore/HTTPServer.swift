@@ -38,7 +38,7 @@ public final class HTTPServer: Sendable {
         let loops = max(1, configuration.loops)
         // Leave room for spool files, inherited descriptors and the loops' own.
         let connectionCeiling = max(1, min(configuration.maxConnections, openFiles - 32 - 8 * loops))
-        let pool = configuration.threads > 0 ? ThreadPool(threads: configuration.threads, name: "wsgi-app") : nil
+        let pool = configuration.threads > 0 ? ThreadPool(threads: configuration.threads) : nil
         let info = ServerInfo(
             software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
             multithread: configuration.threads > 0 || loops > 1, multiprocess: configuration.multiprocess
@@ -95,9 +95,9 @@ public final class HTTPServer: Sendable {
     /// Serves until ``shutdown(graceful:)``; the first loop runs on the calling thread.
     public func serveForever() {
         guard let workers = begin() else { return }
-        let others = workers.dropFirst().enumerated().map { index, worker in
+        let others = workers.dropFirst().map { worker in
             let transfer = WorkerHandoff.Transfer(worker)
-            return OSThread.start(name: "wsgi-loop-\(index + 1)") { self.record(transfer.worker.run()) }
+            return UVThread.start { self.record(transfer.worker.run()) }
         }
         record(workers[0].run())
         for thread in others { thread.join() }
@@ -107,17 +107,19 @@ public final class HTTPServer: Sendable {
     /// Serves until ``shutdown(graceful:)``, every loop on its own thread; returns when all stopped.
     public func run() async {
         guard let workers = begin() else { return }
-        let threads = workers.enumerated().map { index, worker in
-            let transfer = WorkerHandoff.Transfer(worker)
-            return OSThread.start(name: "wsgi-loop-\(index)") { self.record(transfer.worker.run()) }
-        }
+        var threads: [UVThread] = []
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let waiter = OSThread.start(name: "wsgi-join") {
-                for thread in threads { thread.join() }
-                continuation.resume()
+            // The last loop to stop resumes the caller.
+            let running = Atomic<Int>(workers.count)
+            threads = workers.map { worker in
+                let transfer = WorkerHandoff.Transfer(worker)
+                return UVThread.start {
+                    self.record(transfer.worker.run())
+                    if running.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { continuation.resume() }
+                }
             }
-            _ = waiter
         }
+        for thread in threads { thread.join() }  // all have finished: this only reaps them
         end()
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import UVLoop
 
 /// The application threads (`threads: N`): run one whole response each, in submission order.
 ///
@@ -12,12 +13,12 @@ final class ThreadPool: Sendable {
     }
 
     private let queue = LockedValue(Queue())
-    private let threads: [OSThread]
+    private let threads: [UVThread]
 
-    init(threads count: Int, name: String) {
+    init(threads count: Int) {
         let queue = self.queue
-        threads = (0..<count).map { index in
-            OSThread.start(name: "\(name)-\(index)") {
+        threads = (0..<count).map { _ in
+            UVThread.start {
                 while let job = ThreadPool.take(from: queue) { job() }
             }
         }

@@ -1,4 +1,5 @@
 import Glibc
+import UVLoop
 
 /// Delivers process signals to ordinary code on a dedicated thread (`sigwait`), instead of
 /// running anything in a signal handler.
@@ -28,27 +29,15 @@ struct SignalWaiter: Sendable {
 
     /// Starts a thread that calls `handler` with each signal received, forever.
     func start(_ handler: @escaping @Sendable (Int32) -> Void) {
-        final class Context: Sendable {
-            let signals: [Int32]
-            let handler: @Sendable (Int32) -> Void
-            init(_ signals: [Int32], _ handler: @escaping @Sendable (Int32) -> Void) {
-                self.signals = signals
-                self.handler = handler
-            }
-        }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(Context(signals, handler)).toOpaque()
-        let status = pthread_create(&thread, nil, { argument in
-            let context = Unmanaged<Context>.fromOpaque(argument!).takeRetainedValue()
+        let signals = self.signals
+        _ = UVThread.start {
             var set = sigset_t()
             sigemptyset(&set)
-            for signal in context.signals { sigaddset(&set, signal) }
+            for signal in signals { sigaddset(&set, signal) }
             while true {
                 var received: Int32 = 0
-                if sigwait(&set, &received) == 0 { context.handler(received) }
+                if sigwait(&set, &received) == 0 { handler(received) }
             }
-        }, context)
-        precondition(status == 0, "cannot start the signal thread")
-        pthread_detach(thread)
+        }
     }
 }
