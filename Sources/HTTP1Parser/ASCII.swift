@@ -8,6 +8,7 @@ enum ASCII {
     static let hash: UInt8 = 0x23
     static let asterisk: UInt8 = 0x2A
     static let comma: UInt8 = 0x2C
+    static let dash: UInt8 = 0x2D
     static let period: UInt8 = 0x2E
     static let slash: UInt8 = 0x2F
     static let colon: UInt8 = 0x3A

@@ -85,7 +85,6 @@ struct ChunkedBodyDecoder {
 
     /// Advances the chunk-size-line and chunk-terminator state machine by one byte.
     private mutating func step(_ byte: UInt8, limits: ParserLimits, allowBareLF: Bool) throws(ParseError) {
-        let classes = CharacterClasses.shared
         if state.isInExtension && byte != ASCII.cr && byte != ASCII.lf {
             try countExtensionByte(limits)
         }
@@ -116,10 +115,10 @@ struct ChunkedBodyDecoder {
             state = .extensionNameStart
         case .extensionNameStart:
             if ASCII.isWhitespace(byte) { return }
-            guard classes[byte].contains(.token) else { throw .invalidChunkExtension }
+            guard ByteClass.of(byte).contains(.token) else { throw .invalidChunkExtension }
             state = .extensionName
         case .extensionName:
-            if classes[byte].contains(.token) { return }
+            if ByteClass.of(byte).contains(.token) { return }
             if byte == ASCII.equals {
                 state = .extensionValueStart
             } else if ASCII.isWhitespace(byte) {
@@ -140,11 +139,11 @@ struct ChunkedBodyDecoder {
             if byte == ASCII.quote {
                 state = .extensionQuoted
             } else {
-                guard classes[byte].contains(.token) else { throw .invalidChunkExtension }
+                guard ByteClass.of(byte).contains(.token) else { throw .invalidChunkExtension }
                 state = .extensionToken
             }
         case .extensionToken:
-            if classes[byte].contains(.token) { return }
+            if ByteClass.of(byte).contains(.token) { return }
             if ASCII.isWhitespace(byte) {
                 state = .extensionWhitespace
             } else {
@@ -156,7 +155,7 @@ struct ChunkedBodyDecoder {
             } else if byte == ASCII.backslash {
                 state = .extensionQuotedPair
             } else {
-                guard classes[byte].contains(.quotedText) else { throw .invalidChunkExtension }
+                guard ByteClass.of(byte).contains(.quotedText) else { throw .invalidChunkExtension }
             }
         case .extensionQuotedPair:
             guard ASCII.isFieldValueByte(byte) else { throw .invalidChunkExtension }

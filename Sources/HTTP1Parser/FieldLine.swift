@@ -11,11 +11,9 @@ enum FieldLine {
     static func parse(
         _ input: Input, at start: Int, leadingWhitespaceError: ParseError, allowBareLF: Bool
     ) throws(ParseError) -> (field: HeaderField, next: Int)? {
-        let classes = CharacterClasses.shared
         let count = input.count
-        var index = start
+        let index = input.firstNonTokenByte(from: start)
         // Bounds: every index read is below `count`.
-        while index < count && classes[input[index]].contains(.token) { index += 1 }
         guard index < count else { return nil }
         guard input[index] == ASCII.colon && index > start else {
             return try nameError(input, start: start, stop: index, leadingWhitespaceError, allowBareLF)

@@ -76,6 +76,9 @@ struct LineCursor {
     /// Checks the limits of a line validated up to `next`, the start of the following line.
     @inline(__always)
     func checkComplete(next: Int, _ input: Input, _ bounds: LineBounds) throws(ParseError) {
+        // The common case without a load: even with its line end the line is within its limit,
+        // and its LF (at next - 1) is before the section end.
+        if next - lineStart <= bounds.maxLineLength && next <= bounds.sectionEnd { return }
         try bounds.check(input, lineStart: lineStart, known: next - 1, last: next - 1)
     }
 

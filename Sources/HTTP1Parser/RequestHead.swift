@@ -80,16 +80,14 @@ public struct RequestHead: Sendable, Equatable {
         length = 0
     }
 
-    /// Makes the head empty for the next message, keeping the field table's storage.
-    /// The table is moved out first so it is uniquely referenced when emptied (no copy).
+    /// Starts the next message: empties the field table, keeping its storage (16 entries reserved
+    /// on first use). Every other property is written again before the next `.head` (the request
+    /// line, `InterpretedFields.complete` and the head's length), so it is left as it is.
     mutating func reset() {
-        var table = fields
-        fields = []
-        table.removeAll(keepingCapacity: true)
-        if table.capacity == 0 {
-            table.reserveCapacity(16)
+        if fields.capacity == 0 {
+            fields.reserveCapacity(16)
+        } else {
+            fields.removeAll(keepingCapacity: true)
         }
-        self = RequestHead()
-        fields = consume table
     }
 }

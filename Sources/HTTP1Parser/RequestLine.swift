@@ -13,11 +13,10 @@ struct RequestLine {
     /// Validates the line starting at `start` (not an empty line) in one pass up to its line end;
     /// nil if the input ends first.
     static func parse(_ input: Input, at start: Int, allowBareLF: Bool) throws(ParseError) -> RequestLine? {
-        let classes = CharacterClasses.shared
         let count = input.count
         var index = start
         // Bounds: every index read is below `count`.
-        while index < count && classes[input[index]].contains(.token) { index += 1 }
+        while index < count && ByteClass.of(input[index]).contains(.token) { index += 1 }
         guard index < count else { return nil }
         let method = start..<index
         guard input[index] == ASCII.space && !method.isEmpty else {
@@ -33,13 +32,7 @@ struct RequestLine {
             return try partEnd(input, at: index, allowBareLF, orElse: .invalidTarget)
         }
 
-        index += 1
-        let versionStart = index
-        while index < count && input[index] > ASCII.space && input[index] != ASCII.delete { index += 1 }
-        guard index < count else { return nil }
-        guard input.isLineEnd(at: index) else { throw .invalidVersion }
-        guard let next = try input.lineEnd(at: index, allowBareLF: allowBareLF) else { return nil }
-        let version = try parseVersion(input, versionStart..<index)
+        guard let (version, next) = try parseVersionAndLineEnd(input, at: index + 1, allowBareLF) else { return nil }
 
         let parts = try RequestTarget.parts(
             input, target: target, firstQuestionMark: firstQuestionMark < 0 ? target.upperBound : firstQuestionMark,
@@ -60,6 +53,37 @@ struct RequestLine {
         guard try input.lineEnd(at: index, allowBareLF: allowBareLF) != nil else { return nil }
         throw .invalidRequestLine
     }
+
+    /// The version starting at `start` and the line end after it: the version and where the next
+    /// line starts, nil if the input ends first.
+    @inline(__always)
+    private static func parseVersionAndLineEnd(
+        _ input: Input, at start: Int, _ allowBareLF: Bool
+    ) throws(ParseError) -> (HTTPVersion, next: Int)? {
+        let count = input.count
+        // The common case in two loads: "HTTP/1.1" or "HTTP/1.0" and CRLF, the same answer as the
+        // general path. Bounds: both reads end at start + 10 <= count.
+        if start + 10 <= count && input.halfword(at: start + 8) == crlf {
+            switch input.word(at: start) {
+            case http11: return (.http1_1, start + 10)
+            case http10: return (.http1_0, start + 10)
+            default: break
+            }
+        }
+        var index = start
+        // Bounds: every index read is below `count`.
+        while index < count && input[index] > ASCII.space && input[index] != ASCII.delete { index += 1 }
+        guard index < count else { return nil }
+        guard input.isLineEnd(at: index) else { throw .invalidVersion }
+        guard let next = try input.lineEnd(at: index, allowBareLF: allowBareLF) else { return nil }
+        return (try parseVersion(input, start..<index), next)
+    }
+
+    /// "HTTP/1.1", "HTTP/1.0" and CRLF as `Input.word` and `Input.halfword` read them (first byte
+    /// in the low bits).
+    private static let http11: UInt64 = 0x312E_312F_5054_5448
+    private static let http10: UInt64 = 0x302E_312F_5054_5448
+    private static let crlf: UInt16 = 0x0A0D
 
     /// `HTTP/` DIGIT `.` DIGIT (case-sensitive); only 1.0 and 1.1 are supported.
     private static func parseVersion(_ input: Input, _ range: Range<Int>) throws(ParseError) -> HTTPVersion {

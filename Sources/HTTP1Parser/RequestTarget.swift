@@ -50,11 +50,10 @@ enum RequestTarget {
         guard end - index > 3, input.equals(index..<(index + 3), "://") else { return nil }
         index += 3
         let authorityStart = index
-        let classes = CharacterClasses.shared
         while index < end {
             let byte = input[index]
             if byte == ASCII.slash || byte == ASCII.questionMark { break }
-            guard classes[byte].contains(.host) else { return nil }
+            guard ByteClass.of(byte).contains(.host) else { return nil }
             index += 1
         }
         return index > authorityStart ? index : nil
@@ -80,10 +79,9 @@ enum RequestTarget {
         let bracketed = input[host.lowerBound] == ASCII.openBracket
         if bracketed && (host.count < 3 || input[host.upperBound - 1] != ASCII.closeBracket) { return false }
         let inner = bracketed ? (host.lowerBound + 1)..<(host.upperBound - 1) : host
-        let classes = CharacterClasses.shared
         for index in inner {
             let byte = input[index]
-            guard classes[byte].contains(.host), byte != ASCII.openBracket, byte != ASCII.closeBracket else {
+            guard ByteClass.of(byte).contains(.host), byte != ASCII.openBracket, byte != ASCII.closeBracket else {
                 return false
             }
             if byte == ASCII.colon && !bracketed { return false }

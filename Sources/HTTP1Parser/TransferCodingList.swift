@@ -13,7 +13,6 @@ struct TransferCodingList {
     /// `#( token *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) ) )`, empty elements allowed.
     mutating func add(_ input: Input, _ value: Range<Int>) throws(ParseError) {
         isPresent = true
-        let classes = CharacterClasses.shared
         let end = value.upperBound
         var index = value.lowerBound
         // Bounds: every index read is below `end`, the end of the field value.
@@ -25,7 +24,7 @@ struct TransferCodingList {
                 continue
             }
             let nameStart = index
-            while index < end && classes[input[index]].contains(.token) { index += 1 }
+            while index < end && ByteClass.of(input[index]).contains(.token) { index += 1 }
             guard index > nameStart else { throw .invalidTransferEncoding }
             let name = nameStart..<index
             var hasParameters = false
@@ -55,10 +54,9 @@ struct TransferCodingList {
     /// Skips `OWS token BWS "=" BWS ( token / quoted-string )` starting after a `;`; returns the
     /// index after it.
     private func skipParameter(_ input: Input, from start: Int, to end: Int) throws(ParseError) -> Int {
-        let classes = CharacterClasses.shared
         var index = input.skipWhitespace(from: start, to: end)
         let nameStart = index
-        while index < end && classes[input[index]].contains(.token) { index += 1 }
+        while index < end && ByteClass.of(input[index]).contains(.token) { index += 1 }
         guard index > nameStart else { throw .invalidTransferEncoding }
         index = input.skipWhitespace(from: index, to: end)
         guard index < end && input[index] == ASCII.equals else { throw .invalidTransferEncoding }
@@ -66,7 +64,7 @@ struct TransferCodingList {
         guard index < end else { throw .invalidTransferEncoding }
         if input[index] != ASCII.quote {
             let valueStart = index
-            while index < end && classes[input[index]].contains(.token) { index += 1 }
+            while index < end && ByteClass.of(input[index]).contains(.token) { index += 1 }
             guard index > valueStart else { throw .invalidTransferEncoding }
             return index
         }
@@ -79,7 +77,7 @@ struct TransferCodingList {
                 // hold only field-value bytes.
                 index += 2
             } else {
-                guard classes[byte].contains(.quotedText) else { throw .invalidTransferEncoding }
+                guard ByteClass.of(byte).contains(.quotedText) else { throw .invalidTransferEncoding }
                 index += 1
             }
         }

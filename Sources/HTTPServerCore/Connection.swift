@@ -64,16 +64,18 @@ final class Connection: TCPStreamDelegate, PartSink {
 
     // The response being sent: its application side is either a source pulled on this thread or a
     // channel fed by a pool thread.
-    var source: (any ResponseSource)?
-    var channel: PoolChannel?
+    // Unchecked exclusivity, for the reason given at `parser`: loop thread only, never re-entered
+    // while being changed, and read on every step of every response.
+    @exclusivity(unchecked) var source: (any ResponseSource)?
+    @exclusivity(unchecked) var channel: PoolChannel?
     /// A response is in progress (the application side is open).
     var isResponding: Bool { source != nil || channel != nil }
     @exclusivity(unchecked) var framing: ResponseFraming?
     /// The rest of the body when the application returned a file: read block by block...
-    var fileBody: FileBody?
+    @exclusivity(unchecked) var fileBody: FileBody?
     /// ...or sent with `sendfile(2)`, waiting on `writablePoll` when the socket is full.
-    var fileTransfer: FileTransfer?
-    var writablePoll: WritablePoll?
+    @exclusivity(unchecked) var fileTransfer: FileTransfer?
+    @exclusivity(unchecked) var writablePoll: WritablePoll?
     /// A body chunk is queued: it must reach the kernel before the next part is pulled.
     var mustFlush = false
     /// Asynchronous writes (or a writability wait) in flight; nothing more is pulled meanwhile.

@@ -23,7 +23,9 @@ public protocol TCPStreamDelegate: AnyObject {
 /// long as the socket is open, and the cycle is broken in the close callback.
 /// Thread: the loop's thread only.
 public final class TCPStream: Stream {
-    public var delegate: (any TCPStreamDelegate)?
+    /// Unchecked exclusivity: read on every read callback, set only by the owner on the loop thread
+    /// and cleared in the close callback; no access can overlap another.
+    @exclusivity(unchecked) public var delegate: (any TCPStreamDelegate)?
 
     var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
     /// A stream ready to receive a connection from ``TCPListener/accept(into:)``.

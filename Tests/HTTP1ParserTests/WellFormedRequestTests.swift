@@ -1,6 +1,8 @@
 import HTTP1Parser
 import Testing
 
+/// The values the parser reports are specified by fixtures (Fixtures/messages.md and others); these
+/// tests check the offsets of every range, which the fixtures do not state.
 @Suite("Well-formed requests")
 struct WellFormedRequestTests {
     @Test func simpleGet() throws {
@@ -53,13 +55,6 @@ struct WellFormedRequestTests {
         #expect(records[3] == .finish(nil))
     }
 
-    @Test func contentLengthZeroHasNoBody() {
-        let records = splitIndependentTranscript(latin1("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"))
-        #expect(records.count == 3)
-        #expect(records.first?.head?.contentLength == 0)
-        #expect(records.dropFirst() == [.end, .finish(nil)])
-    }
-
     @Test func chunkedWithExtensionsAndTrailers() throws {
         let head = "POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
         let firstSizeLine = "5;name\r\n"
@@ -76,22 +71,6 @@ struct WellFormedRequestTests {
         #expect(records[1] == .body(latin1("hello world"), ranges: [helloStart..<(helloStart + 5), worldStart..<(worldStart + 6)]))
         #expect(records[2] == .end)
         #expect(records[3] == .finish(nil))
-    }
-
-    @Test func chunkSizesAreHexWithLeadingZeros() {
-        let text = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000000A\r\n0123456789\r\nf\r\nabcdefghijklmno\r\n0\r\n\r\n"
-        let records = splitIndependentTranscript(latin1(text))
-        let body = records.compactMap { if case .body(let bytes, _) = $0 { bytes } else { nil } }
-        #expect(body == [latin1("0123456789abcdefghijklmno")])
-        #expect(records.suffix(2) == [.end, .finish(nil)])
-    }
-
-    @Test func fieldsKeepOrderAndDuplicatesAndAreTrimmedOfWhitespaceOnly() throws {
-        let text = "GET / HTTP/1.1\r\nHost: h\r\nX-A: \t one \t\r\nx-a:two\r\nEmpty:\r\nBlank:   \r\nObs: caf\u{E9}\u{85}\r\nTab: a\tb\r\n\r\n"
-        let head = try #require(parseHead(text))
-        #expect(head.fieldLines == ["Host: h", "X-A: one", "x-a: two", "Empty: ", "Blank: ", "Obs: caf\u{E9}\u{85}", "Tab: a\tb"])
-        let blank = head.fields[4]
-        #expect(blank.valueRange.isEmpty)
     }
 
     @Test func absoluteForm() throws {
@@ -122,75 +101,12 @@ struct WellFormedRequestTests {
         #expect(ipv6.form == .authority)
     }
 
-    @Test func asteriskFormForOptions() throws {
-        let head = try #require(parseHead("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"))
-        #expect(head.form == .asterisk)
-        #expect(head.path == "")
-        #expect(head.query == nil)
-    }
-
-    @Test func http10NeedsNoHost() throws {
-        let head = try #require(parseHead("GET / HTTP/1.0\r\n\r\n"))
-        #expect(head.version == .http1_0)
-        #expect(head.keepAlive == false)
-        #expect(head.fields.isEmpty)
-    }
-
-    @Test func emptyHostIsAllowed() throws {
-        let head = try #require(parseHead("GET / HTTP/1.1\r\nHost:\r\n\r\n"))
-        #expect(head.fieldLines == ["Host: "])
-    }
-
     @Test func emptyLinesBeforeTheRequestLineAreIgnoredAndCounted() throws {
         let text = "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n"
         let records = splitIndependentTranscript(latin1(text))
         let head = try #require(records.first?.head)
         #expect(head.length == text.utf8.count)
         #expect(head.methodRange == 4..<7)
-    }
-
-    @Test func methodsAreTokensAndCaseSensitive() throws {
-        let head = try #require(parseHead("M-SEARCH! / HTTP/1.1\r\nHost: h\r\n\r\n"))
-        #expect(head.method == "M-SEARCH!")
-        let lower = try #require(parseHead("get / HTTP/1.1\r\nHost: h\r\n\r\n"))
-        #expect(lower.method == "get")
-    }
-
-    @Test(arguments: [
-        ("HTTP/1.1", "", true),
-        ("HTTP/1.1", "Connection: close\r\n", false),
-        ("HTTP/1.1", "Connection: Keep-Alive, CLOSE\r\n", false),
-        ("HTTP/1.1", "Connection: upgrade ,  close \r\n", false),
-        ("HTTP/1.1", "Connection: closed\r\n", true),
-        ("HTTP/1.1", "Connection: keep-alive\r\n", true),
-        ("HTTP/1.1", "Connection: a\r\nConnection: close\r\n", false),
-        ("HTTP/1.0", "", false),
-        ("HTTP/1.0", "Connection: keep-alive\r\n", true),
-        ("HTTP/1.0", "Connection: foo,KEEP-ALIVE\r\n", true),
-        ("HTTP/1.0", "Connection: keep-alive, close\r\n", false),
-        ("HTTP/1.0", "Connection: keep-alivex\r\n", false),
-    ])
-    func keepAlive(version: String, fields: String, expected: Bool) throws {
-        let head = try #require(parseHead("GET / \(version)\r\nHost: h\r\n\(fields)\r\n"))
-        #expect(head.keepAlive == expected)
-    }
-
-    @Test(arguments: [
-        ("HTTP/1.1", "", HTTP1Parser.Expectation.none),
-        ("HTTP/1.1", "Expect: 100-continue\r\n", .continue),
-        ("HTTP/1.1", "Expect: 100-Continue \r\n", .continue),
-        ("HTTP/1.1", "Expect: 100-continue\r\nExpect: 100-continue\r\n", .continue),
-        ("HTTP/1.1", "Expect: 100-continue, foo\r\n", .unsupported),
-        ("HTTP/1.1", "Expect: 200-ok\r\n", .unsupported),
-        ("HTTP/1.1", "Expect: 100-continue\r\nExpect: x\r\n", .unsupported),
-        ("HTTP/1.1", "Expect: x\r\nExpect: 100-continue\r\n", .unsupported),
-        ("HTTP/1.1", "Expect:\r\n", .unsupported),
-        ("HTTP/1.0", "Expect: 100-continue\r\n", .none),
-        ("HTTP/1.0", "Expect: x\r\n", .none),
-    ])
-    func expectation(version: String, fields: String, expected: HTTP1Parser.Expectation) throws {
-        let head = try #require(parseHead("POST / \(version)\r\nHost: h\r\nContent-Length: 1\r\n\(fields)\r\nx"))
-        #expect(head.expectation == expected)
     }
 
     @Test func pipelinedRequestsBackToBack() throws {

@@ -73,7 +73,7 @@ import WSGIServer
                     #expect(response.header("Connection") == "close")
                     return "client"
                 }
-                await Task.detached { started.wait { $0 >= 1 } }.value
+                _ = await Task.detached { started.wait { $0 >= 1 } }.value
                 trigger.triggerGracefulShutdown()
                 try await Task.sleep(for: .milliseconds(100))
                 gate.open()

@@ -127,7 +127,7 @@ import WSGIServer
     @Test func fileWrapperIsSentFromTheCurrentPosition() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-file-\(UUID().uuidString)").path
         let content = (0..<300_000).map { UInt8($0 % 251) }
-        FileManager.default.createFile(atPath: path, contents: Data(content))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
         defer { unlink(path) }
         let server = try TestServer(app: { environ, startResponse in
             let file = try File(path: path)

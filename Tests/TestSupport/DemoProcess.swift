@@ -30,7 +30,7 @@ public final class DemoProcess {
         process.standardOutput = output
         if captureLog {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-demo-\(UUID().uuidString).log").path
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             logPath = path
             process.standardError = FileHandle(forWritingAtPath: path)
         } else {
