@@ -107,22 +107,18 @@ extension Connection {
 
     // MARK: Shutdown
 
-    /// Graceful shutdown: an idle keep-alive connection closes now; one with a request in progress
-    /// finishes it, answering with `Connection: close`. A connection whose request may already be
-    /// on its way (just accepted, or bytes waiting in the kernel) gets a short grace to send it,
-    /// so no request the server accepted is dropped.
+    /// Graceful shutdown: a connection with a request in progress finishes it, answering with
+    /// `Connection: close`. An idle one is not cut at once: its client may be sending the next
+    /// request right now (closing would lose it), so it gets a short grace to send one, which is
+    /// then answered with `Connection: close`; a connection silent for the whole grace is closed.
     func drain() {
         guard closing == .open else { return }
         request.keepAlive = false
         guard phase == .idle && !isResponding && input.isEmpty && !writePending else { return }
-        if requestsServed > 0 && !stream.hasUnreadInput {
-            closeNow()
-            return
-        }
         timeout = .headerRead
         deadline = min(deadline == 0 ? UInt64.max : deadline, worker.loop.now + Connection.drainGrace)
     }
 
-    /// How long a silent connection may keep a draining server waiting for its request.
+    /// How long an idle connection may keep a draining server waiting for its next request.
     static let drainGrace: UInt64 = 1000
 }

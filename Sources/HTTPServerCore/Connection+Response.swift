@@ -158,7 +158,6 @@ extension Connection {
         }
         logAccess(status: framing.status, bytes: framing.bodyBytes)
         worker.responseCompleted()
-        requestsServed += 1
         self.framing = nil
         mustFlush = false
         phase = .idle

@@ -88,8 +88,6 @@ final class Connection: TCPStreamDelegate, PartSink {
     var closeAfterResponse = false
     /// The peer sent FIN.
     var peerFinished = false
-    /// Responses completed on this connection.
-    var requestsServed = 0
 
     // Timeouts (checked by the worker's sweep).
     var timeout = Timeout.none

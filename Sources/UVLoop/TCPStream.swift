@@ -134,13 +134,6 @@ public final class TCPStream: Stream {
         return address
     }
 
-    /// True when the peer has sent bytes this side has not read yet (a peek; nothing is consumed).
-    public var hasUnreadInput: Bool {
-        guard let socket = try? fileDescriptor() else { return false }
-        var byte: UInt8 = 0
-        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
-    }
-
     /// The OS socket (for `sendfile(2)`); valid until close.
     public func fileDescriptor() throws -> Int32 {
         var fd: uv_os_fd_t = -1
