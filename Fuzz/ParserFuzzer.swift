@@ -70,19 +70,6 @@ struct FuzzInput {
     }
 }
 
-/// SplitMix64: small, deterministic, good enough to pick cut points.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// One event as it compares across splits: every range shifted to a stream offset, and
 /// consecutive body events merged into one list of contiguous stream ranges.
 enum Record: Equatable {

@@ -26,7 +26,8 @@ mkdir -p "$work/lib" "$work/corpus" "$artifacts"
 echo "building the fuzzer into $work" >&2
 "$SWIFTC" "${flags[@]}" -module-name HTTP1Parser -emit-module -emit-module-path "$work/lib/HTTP1Parser.swiftmodule" \
     -emit-library -static -o "$work/lib/libHTTP1Parser.a" "$root"/Sources/HTTP1Parser/*.swift
-"$SWIFTC" "${flags[@]}" -I "$work/lib" -L "$work/lib" -lHTTP1Parser -o "$work/parser-fuzzer" "$here/ParserFuzzer.swift"
+"$SWIFTC" "${flags[@]}" -I "$work/lib" -L "$work/lib" -lHTTP1Parser -o "$work/parser-fuzzer" "$here/ParserFuzzer.swift" \
+    "$root/Tests/HTTP1ParserTests/SplitMix64.swift"
 [ "$mode" = build ] && exit 0
 
 # A failed check is a Swift trap: let libFuzzer catch it at once instead of the Swift backtracer.

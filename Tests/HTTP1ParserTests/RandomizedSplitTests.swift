@@ -1,19 +1,6 @@
 import HTTP1Parser
 import Testing
 
-/// SplitMix64: a tiny deterministic generator, so a failure names a seed that reproduces it.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Randomized splits and mutations")
 struct RandomizedSplitTests {
     /// Bytes that sit on grammar boundaries, so mutations hit the interesting rules.
