@@ -2,9 +2,11 @@
 //
 // The data path reads top to bottom through the targets:
 //   CLibUV (libuv) -> UVLoop (the only code calling uv_*) -> HTTPServerCore (connections, framing,
-//   timeouts; app-agnostic, drives an application through the `Responder` seam) -> WSGIServer (the
-//   WSGI gateway: environ, start_response, makeServer) -> wsgi-demo (the CLI).
-// HTTP1Parser (pure, incremental) and WSGI (the interface apps are written against) depend on nothing.
+//   timeouts; runtime-agnostic, drives applications through the `Responder` seam) -> WSGIGateway
+//   (the server side of PEP 3333 for any runtime: CGI environ, the response protocol) -> WSGIServer
+//   (the gateway for Swift applications: Environ, start_response, makeServer) -> wsgi-demo (the CLI).
+// HTTP1Parser (pure, incremental) and SharedBytes (the bytestring type) depend on nothing; WSGI
+// (the interface apps are written against) only on SharedBytes. Supervisor runs worker processes.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -32,7 +34,8 @@ let package = Package(
             pkgConfig: "libuv",
             providers: [.apt(["libuv1-dev"])]
         ),
-        .target(name: "WSGI", swiftSettings: strict),
+        .target(name: "SharedBytes", swiftSettings: strict),
+        .target(name: "WSGI", dependencies: ["SharedBytes"], swiftSettings: strict),
         .target(name: "HTTP1Parser", swiftSettings: strict),
         .target(
             name: "UVLoop",
@@ -42,15 +45,20 @@ let package = Package(
         .target(
             name: "HTTPServerCore",
             dependencies: [
-                "UVLoop", "HTTP1Parser", "WSGI",
+                "UVLoop", "HTTP1Parser", "SharedBytes",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(
+            name: "WSGIGateway",
+            dependencies: ["WSGI", "HTTPServerCore", "HTTP1Parser", "SharedBytes"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WSGIServer",
             dependencies: [
-                "WSGI", "HTTPServerCore", "HTTP1Parser",
+                "WSGI", "WSGIGateway", "HTTPServerCore", "HTTP1Parser",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -58,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "Supervisor",
-            dependencies: ["UVLoop", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["UVLoop", "HTTPServerCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),

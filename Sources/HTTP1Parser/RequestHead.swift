@@ -80,6 +80,25 @@ public struct RequestHead: Sendable, Equatable {
         length = 0
     }
 
+    /// Makes this head a copy of `other` that keeps its own field storage. A head kept beyond the
+    /// parser's next message (by a gateway that copied the head's bytes too) is copied this way:
+    /// sharing the parser's field array would make both reallocate it, every request.
+    public mutating func assign(_ other: RequestHead) {
+        method = other.method
+        target = other.target
+        targetForm = other.targetForm
+        path = other.path
+        query = other.query
+        version = other.version
+        fields.removeAll(keepingCapacity: true)
+        fields.append(contentsOf: other.fields)
+        contentLength = other.contentLength
+        isChunked = other.isChunked
+        keepAlive = other.keepAlive
+        expectation = other.expectation
+        length = other.length
+    }
+
     /// Starts the next message: empties the field table, keeping its storage (16 entries reserved
     /// on first use). Every other property is written again before the next `.head` (the request
     /// line, `InterpretedFields.complete` and the head's length), so it is left as it is.

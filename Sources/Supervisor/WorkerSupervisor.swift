@@ -4,9 +4,10 @@ import UVLoop
 
 /// The master process of a multi-process server (gunicorn's arbiter).
 ///
-/// It owns the listening socket and starts `workers` worker processes by spawn-and-exec of the
-/// same binary (safer than fork in a process with Swift runtime threads), each inheriting the
-/// socket as descriptor 3 and a heartbeat pipe as descriptor 4. Then, on its own libuv loop:
+/// It owns the listening socket and starts the worker processes by spawn-and-exec of the same
+/// executable with the same arguments (safer than fork in a process with Swift runtime threads),
+/// each inheriting the socket and a heartbeat pipe as ``WorkerLink`` describes. Then, on its own
+/// libuv loop:
 /// - a worker that exits unexpectedly (a crash in application code) is replaced at once (after a
 ///   one-second pause when it died within a second of starting, so a broken app cannot spin);
 /// - a worker that recycled itself after its request budget is replaced;
@@ -18,38 +19,6 @@ import UVLoop
 ///
 /// Thread: everything runs on the thread that calls ``run()``.
 public final class WorkerSupervisor {
-    public struct Configuration: Sendable {
-        /// Number of worker processes.
-        public var workers: Int
-        /// The worker executable (normally this binary: `/proc/self/exe`).
-        public var executable: String
-        /// Arguments of a worker; `maxRequests` is its own recycling budget (with jitter applied).
-        public var workerArguments: @Sendable (_ maxRequests: Int?) -> [String]
-        /// A worker whose heartbeat is silent this long is killed (gunicorn's `--timeout`).
-        public var timeout: Duration = .seconds(30)
-        /// How long draining workers may take before they are killed.
-        public var gracefulTimeout: Duration = .seconds(30)
-        /// Recycle workers after this many requests, plus a random 0...jitter per worker.
-        public var maxRequests: Int? = nil
-        public var maxRequestsJitter: Int = 0
-        public var logger: Logger
-
-        public init(workers: Int, executable: String, logger: Logger, workerArguments: @escaping @Sendable (_ maxRequests: Int?) -> [String]) {
-            self.workers = workers
-            self.executable = executable
-            self.logger = logger
-            self.workerArguments = workerArguments
-        }
-
-        /// How often workers beat: often enough for the timeout to be precise.
-        public var heartbeatInterval: Duration { Self.heartbeatInterval(for: timeout) }
-
-        /// A quarter of `timeout`, between 50 ms and 1 s.
-        public static func heartbeatInterval(for timeout: Duration) -> Duration {
-            .milliseconds(max(50, min(1000, timeout.milliseconds / 4)))
-        }
-    }
-
     private final class Worker {
         let process: ChildProcess
         let heartbeat: Pipe
@@ -67,10 +36,11 @@ public final class WorkerSupervisor {
         }
     }
 
-    private let configuration: Configuration
-    private let socket: ListeningSocket
+    private let settings: WorkerSettings
+    /// The socket the workers serve; its address is the server's.
+    public let socket: ListeningSocket
+    private let logger: Logger
     private let loop: Loop
-    private var logger: Logger { configuration.logger }
     private var workers: [Int32: Worker] = [:]
     /// Workers that should be running (not counting retiring ones).
     private var wanted: Int
@@ -79,10 +49,15 @@ public final class WorkerSupervisor {
     private var housekeeping: [Handle] = []
     private var killTimer: LoopTimer?
 
-    public init(configuration: Configuration, socket: ListeningSocket) throws {
-        self.configuration = configuration
+    /// The descriptor numbers of the socket and the heartbeat pipe in a worker.
+    private static let socketDescriptor: Int32 = 3
+    private static let heartbeatDescriptor: Int32 = 4
+
+    init(settings: WorkerSettings, socket: ListeningSocket, logger: Logger) throws {
+        self.settings = settings
         self.socket = socket
-        self.wanted = configuration.workers
+        self.logger = logger
+        self.wanted = settings.workers
         loop = try Loop()
     }
 
@@ -93,7 +68,7 @@ public final class WorkerSupervisor {
             try watchSignals()
             let check = try LoopTimer(loop: loop)
             housekeeping.append(check)
-            let interval = configuration.heartbeatInterval.milliseconds
+            let interval = settings.heartbeatInterval.milliseconds
             try check.start(after: interval, repeating: interval) { [unowned self] in checkHeartbeats() }
             for _ in 0..<wanted { spawn() }
         } catch {
@@ -130,13 +105,17 @@ public final class WorkerSupervisor {
 
     private func spawn() {
         guard !stopping else { return }
-        let maxRequests = configuration.maxRequests.map { $0 + Int.random(in: 0...max(0, configuration.maxRequestsJitter)) }
+        let budget = settings.maxRequests.map { $0 + Int.random(in: 0...max(0, settings.maxRequestsJitter)) }
+        let link = WorkerLink.environmentEntry(
+            socket: Self.socketDescriptor, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval, budget: budget
+        )
         do {
             let pipe = try Pipe(loop: loop)
             var pid: Int32 = 0
             let process = try ChildProcess(
-                loop: loop, executable: configuration.executable,
-                arguments: configuration.workerArguments(maxRequests),
+                loop: loop, executable: "/proc/self/exe", arguments: Array(CommandLine.arguments.dropFirst()),
+                environment: [link],
+                // Positions are the worker's descriptor numbers: 3 and 4 as WorkerLink says.
                 descriptors: [.inherit(0), .inherit(1), .inherit(2), .inherit(socket.descriptor), .pipe(pipe)]
             ) { [unowned self] status, signal in exited(pid, status: status, signal: signal) }
             pid = process.pid
@@ -179,7 +158,7 @@ public final class WorkerSupervisor {
     private var liveWorkers: Int { workers.values.filter { !$0.retiring }.count }
 
     private func checkHeartbeats() {
-        let limit = configuration.timeout.milliseconds
+        let limit = settings.timeout.milliseconds
         let now = loop.now
         for (pid, worker) in workers where !worker.killed && now - worker.lastBeat > limit {
             logger.critical("worker timeout: no heartbeat; killing it", metadata: ["pid": "\(pid)", "silent_ms": "\(now - worker.lastBeat)"])
@@ -207,7 +186,7 @@ public final class WorkerSupervisor {
         for worker in workers.values { try? worker.process.kill(graceful ? SIGTERM : SIGINT) }
         if workers.isEmpty { return finish() }
         if killTimer == nil {
-            let deadline = configuration.gracefulTimeout.milliseconds + 5000
+            let deadline = settings.gracefulTimeout.milliseconds + 5000
             killTimer = try? LoopTimer(loop: loop)
             try? killTimer?.start(after: graceful ? deadline : 5000) { [unowned self] in
                 for worker in workers.values { try? worker.process.kill(SIGKILL) }

@@ -43,9 +43,6 @@ public final class AsyncWakeup: Handle {
     /// Replaces the callback (for owners that can only refer to themselves once initialized).
     public func setCallback(_ callback: @escaping () -> Void) { self.callback = callback }
 
-    /// A wakeup that does not keep the loop alive on its own (`uv_unref`).
-    public func doNotKeepLoopAlive() { uv_unref(handle) }
-
     fileprivate func fire() { callback?() }
 
     override func willClose() { sender.disconnect() }

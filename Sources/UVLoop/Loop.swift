@@ -32,7 +32,7 @@ public final class Loop {
         raw.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    /// Runs until no active handle is left or ``stop()`` is called.
+    /// Runs until no active handle is left.
     public func run() {
         uv_run(raw, UV_RUN_DEFAULT)
     }
@@ -42,16 +42,8 @@ public final class Loop {
         uv_run(raw, UV_RUN_NOWAIT)
     }
 
-    /// Makes ``run()`` return after the current iteration.
-    public func stop() {
-        uv_stop(raw)
-    }
-
     /// The loop's cached time in milliseconds (updated once per iteration; cheap).
     public var now: UInt64 { uv_now(raw) }
-
-    /// Refreshes ``now`` from the clock.
-    public func updateTime() { uv_update_time(raw) }
 
     /// Closes the loop. Throws `UV_EBUSY` while handles are still open; ``openHandles`` names them.
     public func close() throws {

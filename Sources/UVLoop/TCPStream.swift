@@ -14,6 +14,8 @@ public protocol TCPStreamDelegate: AnyObject {
     func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?)
     /// A ``TCPStream/shutdown()`` completed: everything queued was handed to the kernel, then FIN.
     func streamDidShutdown(_ stream: TCPStream, _ error: UVError?)
+    /// After ``TCPStream/notifyWhenWritable()``: the socket can take more bytes (or polling failed).
+    func streamDidBecomeWritable(_ stream: TCPStream, _ error: UVError?)
 }
 
 /// One TCP connection (`uv_tcp_t`).
@@ -26,6 +28,8 @@ public final class TCPStream: Stream {
     /// Unchecked exclusivity: read on every read callback, set only by the owner on the loop thread
     /// and cleared in the close callback; no access can overlap another.
     @exclusivity(unchecked) public var delegate: (any TCPStreamDelegate)?
+    /// Created on the first ``notifyWhenWritable()``; closed with the stream.
+    private var writablePoll: WritablePoll?
 
     var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
     /// A stream ready to receive a connection from ``TCPListener/accept(into:)``.
@@ -84,8 +88,12 @@ public final class TCPStream: Stream {
         }
     }
 
-    /// Bytes queued in libuv and not yet handed to the kernel.
-    public var queuedWriteBytes: Int { uv_stream_get_write_queue_size(stream) }
+    /// Tells the delegate once, with ``TCPStreamDelegate/streamDidBecomeWritable(_:_:)``, when the
+    /// socket can take more bytes: for writes libuv does not perform itself (`sendfile(2)`).
+    public func notifyWhenWritable() throws {
+        if writablePoll == nil { writablePoll = try WritablePoll(loop: loop, socket: try fileDescriptor()) }
+        try writablePoll?.whenWritable { [unowned self] error in delegate?.streamDidBecomeWritable(self, error) }
+    }
 
     /// After queued writes complete, sends FIN (`uv_shutdown`); the delegate hears
     /// ``TCPStreamDelegate/streamDidShutdown(_:_:)``.
@@ -139,6 +147,11 @@ public final class TCPStream: Stream {
         var fd: uv_os_fd_t = -1
         try UVError.check(uv_fileno(handle, &fd), "uv_fileno")
         return fd
+    }
+
+    override func willClose() {
+        writablePoll?.close()
+        writablePoll = nil
     }
 
     override func didClose() {

@@ -36,7 +36,4 @@ public struct UVError: Error, Equatable, CustomStringConvertible, Sendable {
 
     /// The write was cancelled because its handle was closed.
     public var isCancelled: Bool { code == UV_ECANCELED.rawValue }
-
-    /// Out of file descriptors (per process or system-wide).
-    public var isOutOfDescriptors: Bool { code == UV_EMFILE.rawValue || code == UV_ENFILE.rawValue }
 }

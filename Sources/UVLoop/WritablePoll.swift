@@ -2,17 +2,18 @@ import CLibUV
 import Glibc
 
 /// Waits until a socket can take more bytes (`uv_poll_t`), for writes libuv does not perform
-/// itself, such as `sendfile(2)`.
+/// itself, such as `sendfile(2)`. Owned by the ``TCPStream`` it watches (see
+/// ``TCPStream/notifyWhenWritable()``).
 ///
 /// libuv already watches the socket's descriptor for reads and a descriptor can be polled by one
 /// handle only, so this polls a `dup` of it (the same socket): the duplicate is owned here and
 /// closed in the close callback. Thread: the loop's thread only.
-public final class WritablePoll: Handle {
+final class WritablePoll: Handle {
     private let descriptor: Int32
     private var callback: ((UVError?) -> Void)?
 
     /// Polls a duplicate of `socket`.
-    public init(loop: Loop, socket: Int32) throws {
+    init(loop: Loop, socket: Int32) throws {
         let duplicate = dup(socket)
         guard duplicate >= 0 else { throw UVError(-errno, "dup") }
         descriptor = duplicate
@@ -29,7 +30,7 @@ public final class WritablePoll: Handle {
     var poll: UnsafeMutablePointer<uv_poll_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_poll_t.self) }
 
     /// Calls `callback` once, when the socket is writable (or the poll failed).
-    public func whenWritable(_ callback: @escaping (UVError?) -> Void) throws {
+    func whenWritable(_ callback: @escaping (UVError?) -> Void) throws {
         self.callback = callback
         try UVError.check(uv_poll_start(poll, Int32(UV_WRITABLE.rawValue), pollCallback), "uv_poll_start")
     }

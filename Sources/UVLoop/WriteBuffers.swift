@@ -39,22 +39,6 @@ public struct WriteBuffers {
         }
     }
 
-    /// The pieces that remain after the first `written` bytes went out.
-    public func dropping(_ written: Int) -> WriteBuffers {
-        var rest = WriteBuffers()
-        var skip = written
-        for index in 0..<count {
-            let piece = self[index]
-            if skip >= piece.count {
-                skip -= piece.count
-                continue
-            }
-            rest.append(UnsafeRawBufferPointer(rebasing: piece[skip...]))
-            skip = 0
-        }
-        return rest
-    }
-
     /// Fills `target` (room for ``capacity`` entries) with libuv buffer descriptors.
     func fill(_ target: UnsafeMutablePointer<uv_buf_t>) {
         for index in 0..<count {

@@ -2,219 +2,160 @@ import Glibc
 import HTTPServerCore
 import Logging
 import WSGI
+import WSGIGateway
 
-/// One request/response of a WSGI application: the server side of PEP 3333.
+/// One request/response of a Swift WSGI application: calls the application, is its
+/// `start_response` and `write`, and turns the returned body into parts for the core. The rules of
+/// PEP 3333 are the ``ResponseProtocol``'s; this object supplies the Swift side: the call, the
+/// body's iteration (S3: the body's first step may call `start_response`), the file wrapper
+/// (S68-S70), the log record of an application error (S62), and `close()` exactly once (S53).
 ///
-/// It calls the application, implements `start_response` and `write`, and turns the returned body
-/// into ``ResponsePart``s for the core:
-/// - status and headers are checked inside `start_response` (which throws there), stored, and sent
-///   only with the first non-empty chunk, or at the end of an empty body (S44);
-/// - `start_response` may be called by the body's first step (S3); a second call needs an error,
-///   which replaces unsent headers or is rethrown once headers are out (S45-S47);
-/// - `write` data goes out while the application runs, before the body's chunks (S57, S58); it
-///   sends the headers with it, so an error after it is rethrown by `start_response` and aborts the
-///   response after that data (S46);
-/// - empty chunks are skipped (S55); a one-chunk body without Content-Length gets one (S5);
-/// - an error before the head gives a 500 with a generic body and one log record; after it, the
-///   response is aborted (S62, S63);
-/// - ``close()`` closes the body once (S53).
+/// One object per request does all of it (the source handed to the core, and the callee of
+/// `start_response` and `write`), so a request costs no closures; and a connection reuses it for its
+/// next request when nothing else holds it (``ConnectionGateway``).
 ///
-/// One object per request does all of it (the application call handed to the core, the response
-/// source, and the `start_response`/`write` callee), so a request costs no closures.
-///
-/// Thread: `@unchecked Sendable` is sound because the object crosses threads once, before any of
-/// its mutable state is touched: it is created on the loop thread (``Gateway/accept(_:)``) and
-/// handed, through the core's pool queue (a lock, which orders the hand-over), to the one thread
-/// that calls ``start()``; from then on only that thread uses it.
-final class WSGIExchange: ApplicationCall, ResponseSource, ResponseStarter, @unchecked Sendable {
+/// Thread: `@unchecked Sendable` is sound because the object crosses threads only when no other
+/// thread uses it: it is created or reset on the loop thread (``ConnectionGateway/accept(_:)``,
+/// while the gateway holds the only reference) and handed, through the core's pool queue (a lock,
+/// which orders the hand-over), to the one thread that calls ``next(into:)``; from then on only that
+/// thread uses it.
+final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
     private let context: GatewayContext
-    private let environ: Environ
-
-    private var started = false
-    /// Unchecked exclusivity: pulling the next chunk mutates the body while application code runs,
-    /// and that code cannot reach this property (it is private to the exchange, used by one thread).
+    private var environ: RequestEnviron
+    private var rules: ResponseProtocol
+    /// The application's body. Unchecked exclusivity: stepping it runs application code, which
+    /// cannot reach this property (private to the exchange, used by one thread).
     @exclusivity(unchecked) private var body: ResponseBody?
     /// Body chunks pulled so far (to know when a list body is exhausted).
     private var pulled = 0
-    private var pendingHead: ResponseHead?
-    private var startResponseCalled = false
-    private var headersSent = false
-    private var finished = false
-    private var usedWrite = false
-    private var iterating = false
-    /// The rest of the body when it is a file sent by the core (`wsgi.file_wrapper`).
+    /// The rest of the body when it is a file the core sends (`wsgi.file_wrapper`).
     private var pendingFile: FileSlice?
-    /// Where `write()` data goes: the core's sink, during ``next(into:)`` only.
+    /// Where `write()` data goes: the core's sink, while the application callable runs.
     private var sink: (any PartSink)?
 
-    init(context: GatewayContext, environ: Environ) {
+    // The last status and headers `start_response` accepted and their encoding, reused while the
+    // application passes equal ones (a constant response, a framework's shared defaults).
+    private var lastStatus = ""
+    private var lastHeaders: ResponseHeaders = []
+    private var lastHead: ResponseHead?
+
+    init(_ request: borrowing IncomingRequest, context: GatewayContext) {
         self.context = context
-        self.environ = environ
+        environ = RequestEnviron(request, gateway: context)
+        rules = ResponseProtocol(isHeadRequest: request.isHead)
     }
 
-    func start() -> any ResponseSource { self }
+    /// Makes this the exchange of the connection's next request. Only while nothing else holds it.
+    func reuse(for request: borrowing IncomingRequest) {
+        rules = ResponseProtocol(isHeadRequest: request.isHead)
+        body = nil
+        pulled = 0
+        pendingFile = nil
+        if isKnownUniquelyReferenced(&environ) {
+            environ.load(request)
+        } else {
+            environ = RequestEnviron(request, gateway: context)
+        }
+    }
+
+    // MARK: ResponseSource
 
     func next(into sink: any PartSink) -> ResponsePart {
-        guard !finished else { return .end }
         if let file = pendingFile {
             pendingFile = nil
             return .file(file)
         }
-        self.sink = sink
-        defer { self.sink = nil }
-        if !started {
-            started = true
-            do {
-                body = try context.application(environ, StartResponse(self))
-            } catch {
-                return fail(error)
-            }
-            // The response was abandoned while the application ran (it wrote to a client that left).
-            if finished {
-                close()
-                return .end
-            }
-            if let head = fileResponse() { return head }
-        }
-        do {
-            while true {
-                iterating = true
-                let chunk = try body?.next()
-                iterating = false
-                guard let chunk else { return bodyEnded() }
-                pulled += 1
-                if chunk.isEmpty { continue }
-                return emit(chunk, final: pulled == body?.count)
-            }
-        } catch {
-            iterating = false
-            return fail(error)
+        switch rules.stage {
+        case .ready: return callApplication(sink)
+        case .iterating: return pull()
+        case .running: preconditionFailure("next(into:) while the application runs: the core pulls one part at a time")
+        case .finished: return .end
         }
     }
 
     func close() {
-        finished = true
+        rules.finish()
+        pendingFile = nil
+        var body = self.body
+        self.body = nil
         body?.close()
-        body = nil
+    }
+
+    private func callApplication(_ sink: any PartSink) -> ResponsePart {
+        rules.applicationCalled()
+        self.sink = sink
+        defer { self.sink = nil }
+        do {
+            body = try context.application(Environ(source: environ), StartResponse(self))
+        } catch {
+            return fail(error)
+        }
+        rules.applicationReturned()
+        if let head = fileResponse() { return head }
+        return pull()
+    }
+
+    /// The next non-empty chunk of the body, as a part (with the head when it is the first).
+    private func pull() -> ResponsePart {
+        do {
+            while true {
+                guard let chunk = try body?.next() else { return try rules.end() }
+                pulled += 1
+                if let part = try rules.chunk(chunk, isLast: pulled == body?.count) { return part }
+            }
+        } catch {
+            return fail(error)
+        }
+    }
+
+    /// When the application returned the server's own `wsgi.file_wrapper` over a regular file,
+    /// unchanged: the head now, then the file from its current position, sent by the core
+    /// (S68-S70). Anything else (a wrapped body, a pipe, data already written) is iterated.
+    private func fileResponse() -> ResponsePart? {
+        guard let wrapper = body?.fileWrapper, let descriptor = wrapper.file.fileDescriptor else { return nil }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        let offset = Int(lseek(descriptor, 0, SEEK_CUR))
+        guard offset >= 0, let (head, length) = rules.file(available: max(0, Int(status.st_size) - offset)) else { return nil }
+        pendingFile = FileSlice(descriptor: descriptor, offset: offset, length: length)
+        return head
+    }
+
+    /// The application failed: one log record with the request (S62), then a 500 or an abort.
+    private func fail(_ error: any Error) -> ResponsePart {
+        context.logger.error("application error", metadata: [
+            "error": "\(error)",
+            "method": "\(environ.value(forKey: "REQUEST_METHOD")?.stringValue ?? "-")",
+            "path": "\(environ.value(forKey: "PATH_INFO")?.stringValue ?? "-")",
+        ])
+        return rules.fail()
     }
 
     // MARK: start_response and write
 
     func startResponse(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write {
-        if let error {
-            // Headers are out (with the body, or with data given to write()): too late to replace them.
-            if headersSent { throw error }
-        } else if startResponseCalled {
-            throw WSGIError.startResponseCalledTwice
-        }
-        startResponseCalled = true
-        let checked = try context.checkedHeaders.lookup(status: status, headers: headers) ?? check(status, headers)
-        pendingHead = ResponseHead(
-            status: checked.code, statusLine: status, headers: headers, contentLength: checked.contentLength,
-            hasDate: checked.hasDate, hasServer: checked.hasServer
-        )
+        if try rules.startResponse(withError: error != nil) == .reraise, let error { throw error }
+        rules.accept(try encodedHead(status, headers))
         return Write(self)
     }
 
-    /// Checks status and headers (S39-S43, S49) and notes what the server must know of them.
-    private func check(_ status: String, _ headers: ResponseHeaders) throws -> HeaderCheckCache.Checked {
-        var checked = HeaderCheckCache.Checked(code: try ResponseRules.statusCode(of: status), contentLength: nil, hasDate: false, hasServer: false)
-        for (name, value) in headers {
-            switch try ResponseRules.classify(headerName: name, value: value) {
-            case .contentLength:
-                // A second Content-Length, even an equal one, would give the client two framings.
-                guard checked.contentLength == nil, let length = Int(value), length >= 0,
-                      value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                    throw WSGIError.invalidHeaderValue(name: name)
-                }
-                checked.contentLength = length
-            case .date: checked.hasDate = true
-            case .server: checked.hasServer = true
-            case .other: break
-            }
-        }
-        context.checkedHeaders.store(status: status, headers: headers, checked: checked)
-        return checked
-    }
-
     func write(_ data: Bytes) throws {
-        guard pendingHead != nil else { throw WSGIError.writeBeforeStartResponse }
-        if iterating { throw WSGIError.writeDuringIteration }
-        guard !data.isEmpty else { return }
-        guard let sink, !finished else { throw ResponseAbandoned() }
-        usedWrite = true
-        try sink.push(emit(data, final: false))
+        guard let part = try rules.write(data) else { return }
+        guard let sink else { throw ResponseAbandoned() }
+        try sink.push(part)
     }
 
-    // MARK: Parts
-
-    /// A non-empty chunk: with the head when the head has not gone out yet.
-    private func emit(_ chunk: Bytes, final: Bool) -> ResponsePart {
-        guard !headersSent else { return .chunk(chunk, final: final) }
-        guard var head = pendingHead else { return fail(WSGIError.startResponseNotCalled) }
-        headersSent = true
-        if head.contentLength == nil && final && !usedWrite && body?.count == 1 {
-            head.headers.append(("Content-Length", String(chunk.count)))
-            head.contentLength = chunk.count
+    /// The checked and encoded head for `status` and `headers`: the last one again when they are
+    /// equal to the last ones (compared by value; strings that share storage compare at once).
+    private func encodedHead(_ status: String, _ headers: ResponseHeaders) throws -> ResponseHead {
+        if let lastHead, status == lastStatus, headers.count == lastHeaders.count,
+           zip(headers, lastHeaders).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 }) {
+            return lastHead
         }
-        return .head(head, body: chunk, final: final)
-    }
-
-    /// The body is exhausted.
-    private func bodyEnded() -> ResponsePart {
-        if headersSent { return .end }
-        guard var head = pendingHead else { return fail(WSGIError.startResponseNotCalled) }
-        headersSent = true
-        // An empty body: say so, unless this answers HEAD (the GET body's length is unknown) or
-        // has a status without a body, where a length describes something else: for 304 the
-        // representation's (RFC 9110 §8.6: a cache would take "0" as the stored response's new
-        // length), and 1xx and 204 must not carry one at all.
-        let bodiless = head.status < 200 || head.status == 204 || head.status == 304
-        if head.contentLength == nil && environ["REQUEST_METHOD"] != "HEAD" && !bodiless {
-            head.headers.append(("Content-Length", "0"))
-            head.contentLength = 0
-        }
-        return .head(head, body: nil, final: true)
-    }
-
-    /// When the application returned the server's own `wsgi.file_wrapper` over a regular file,
-    /// unchanged, after start_response: the head now, then the file from its current position
-    /// (S68-S70), sent by the core. Anything else (a wrapped body, a pipe) is iterated.
-    private func fileResponse() -> ResponsePart? {
-        guard let wrapper = body?.fileWrapper, let descriptor = wrapper.file.fileDescriptor,
-              var head = pendingHead, !headersSent else { return nil }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-        let offset = Int(lseek(descriptor, 0, SEEK_CUR))
-        guard offset >= 0 else { return nil }
-        if head.contentLength == nil {
-            let length = max(0, Int(status.st_size) - offset)
-            head.headers.append(("Content-Length", String(length)))
-            head.contentLength = length
-        }
-        headersSent = true
-        pendingFile = FileSlice(descriptor: descriptor, offset: offset, length: head.contentLength)
-        return .head(head, body: nil, final: false)
-    }
-
-    /// The application failed: a 500 when nothing was sent, else abort.
-    private func fail(_ error: any Error) -> ResponsePart {
-        context.logger.error("application error", metadata: [
-            "error": "\(error)",
-            "method": "\(environ["REQUEST_METHOD"] ?? "-")",
-            "path": "\(environ["PATH_INFO"] ?? "-")",
-        ])
-        finished = true
-        // The core logs the abort too: its reason must not repeat the error, which is logged once,
-        // here, with the request it belongs to (S62).
-        guard !headersSent else { return .abort("the application failed after the response head") }
-        headersSent = true
-        let message: Bytes = "Internal Server Error\n"
-        let head = ResponseHead(
-            status: 500, statusLine: "500 Internal Server Error",
-            headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(message.count))],
-            contentLength: message.count
-        )
-        return .head(head, body: message, final: true)
+        let head = try ResponseHeadEncoder.encode(status: status, headers: headers)
+        lastStatus = status
+        lastHeaders = headers
+        lastHead = head
+        return head
     }
 }

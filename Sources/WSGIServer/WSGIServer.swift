@@ -1,8 +1,11 @@
-@_exported import HTTPServerCore
 @_exported import WSGI
+import HTTPServerCore
 import Logging
 import ServiceLifecycle
-import UVLoop
+
+/// What an embedder configures: address, concurrency, limits, timeouts, logging. (The server core's
+/// configuration type, named here so that `import WSGIServer` is all an embedder needs.)
+public typealias ServerConfiguration = HTTPServerCore.ServerConfiguration
 
 /// A WSGI server: any ``WSGI/Application`` served over HTTP/1.1 on libuv.
 ///
@@ -39,11 +42,16 @@ public final class WSGIServer: Service, Sendable {
     /// Serves until ``shutdown(graceful:)``; the calling thread runs the (first) event loop.
     public func serveForever() { core.serveForever() }
 
-    /// Stops serving; see ``HTTPServerCore/HTTPServer/shutdown(graceful:)``. Any thread.
+    /// Stops serving. Graceful (the default): stop accepting, let in-flight requests finish within
+    /// the graceful timeout, close idle connections. Not graceful, or a second call: close everything
+    /// now. Safe from any thread, including from an application.
     public func shutdown(graceful: Bool = true) { core.shutdown(graceful: graceful) }
 
+    /// The lifecycle, logged on each transition.
+    public typealias State = HTTPServer.State
+
     /// The lifecycle state.
-    public var state: HTTPServer.State { core.state }
+    public var state: State { core.state }
 
     /// Once stopped: true when every event loop closed with no libuv handle left open.
     public var closedCleanly: Bool { core.closedCleanly }

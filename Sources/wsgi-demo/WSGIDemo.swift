@@ -3,9 +3,7 @@ import DemoApps
 import Glibc
 import Logging
 import Supervisor
-import Supervisor
 import Synchronization
-import UVLoop
 import WSGIServer
 
 /// `wsgi-demo`: serves one of the bundled WSGI applications.
@@ -45,15 +43,6 @@ struct WSGIDemo: ParsableCommand {
     @Option(name: .customLong("max-requests-jitter"), help: "Random extra requests (0...N) added to --max-requests per worker.")
     var maxRequestsJitter = 0
 
-    @Option(name: .customLong("worker-fd"), help: .hidden)
-    var workerDescriptor: Int32?
-
-    @Option(name: .customLong("heartbeat-fd"), help: .hidden)
-    var heartbeatDescriptor: Int32?
-
-    @Option(name: .customLong("heartbeat-ms"), help: .hidden)
-    var heartbeatMilliseconds = 1000
-
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle keep-alive connection stays open.")
     var keepAlive: Int = 75
 
@@ -91,21 +80,33 @@ struct WSGIDemo: ParsableCommand {
 
     func run() throws {
         SignalWaiter.clearInheritedMask()
-        if workers > 0 && workerDescriptor == nil {
-            bootstrapLogging()
-            try superviseWorkers()
-        } else {
-            try serve()
+        bootstrapLogging()
+        var workerSettings = WorkerSettings(workers: workers)
+        workerSettings.timeout = .seconds(timeout)
+        workerSettings.gracefulTimeout = .seconds(gracefulTimeout)
+        workerSettings.maxRequests = maxRequests > 0 ? maxRequests : nil
+        workerSettings.maxRequestsJitter = maxRequestsJitter
+        let role = try ProcessRole.current(workerSettings, host: bind.host, port: bind.port, logger: Logger(label: "wsgi-demo.master"))
+        switch role {
+        case .standalone:
+            try serve(configuration: serverConfiguration(label: "wsgi-demo"), announcing: true)
+        case .worker(let link):
+            var configuration = serverConfiguration(label: "wsgi-demo.worker[\(getpid())]")
+            link.configure(&configuration)
+            try serve(configuration: configuration, announcing: false)
+        case .master(let supervisor):
+            announce("Listening on \(BindAddress.url(host: supervisor.socket.host, port: supervisor.socket.port))\n")
+            let status = supervisor.run()
+            if status != 0 { throw ExitCode(status) }
         }
     }
 
-    /// One process serving (alone, or as a worker of a master).
-    private func serve() throws {
-        // Before any thread exists, so that only the signal thread ever receives these.
+    /// One process serving (alone, or as a worker of a master) until a signal stops it.
+    private func serve(configuration: ServerConfiguration, announcing: Bool) throws {
+        // Before any server thread exists, so that only the signal thread ever receives these.
         let signals = SignalWaiter.block([SIGINT, SIGTERM, SIGHUP])
-        bootstrapLogging()
-        let server = try WSGIServer(configuration: serverConfiguration(), app: DemoApps.application(named: app)!)
-        if workerDescriptor == nil { announce("Listening on \(BindAddress.url(host: server.host, port: server.port))\n") }
+        let server = try WSGIServer(configuration: configuration, app: DemoApps.application(named: app)!)
+        if announcing { announce("Listening on \(BindAddress.url(host: server.host, port: server.port))\n") }
 
         let received = Mutex(0)
         signals.start { signal in
@@ -120,47 +121,6 @@ struct WSGIDemo: ParsableCommand {
         server.serveForever()
     }
 
-    /// The master of `--workers N`: binds, announces, supervises, and exits with the workers.
-    private func superviseWorkers() throws {
-        let socket = try ListeningSocket(host: bind.host, port: bind.port)
-        announce("Listening on \(BindAddress.url(host: socket.host, port: socket.port))\n")
-        let silence = Duration.seconds(timeout)
-        let beat = WorkerSupervisor.Configuration.heartbeatInterval(for: silence)
-        let arguments = workerArguments() + ["--heartbeat-ms", String(beat.milliseconds)]
-        var configuration = WorkerSupervisor.Configuration(
-            workers: workers, executable: "/proc/self/exe", logger: Logger(label: "wsgi-demo.master")
-        ) { maxRequests in
-            arguments + (maxRequests.map { ["--max-requests", String($0)] } ?? [])
-        }
-        configuration.timeout = silence
-        configuration.gracefulTimeout = .seconds(gracefulTimeout)
-        configuration.maxRequests = maxRequests > 0 ? maxRequests : nil
-        configuration.maxRequestsJitter = maxRequestsJitter
-        let status = try WorkerSupervisor(configuration: configuration, socket: socket).run()
-        if status != 0 { throw ExitCode(status) }
-    }
-
-    /// This command line for a worker: the supervisor's own options removed, the inherited
-    /// descriptors (3: listening socket, 4: heartbeat pipe) added.
-    private func workerArguments() -> [String] {
-        let supervisorOptions: Set = ["--workers", "--timeout", "--max-requests", "--max-requests-jitter"]
-        var arguments: [String] = []
-        var skipValue = false
-        for argument in CommandLine.arguments.dropFirst() {
-            if skipValue {
-                skipValue = false
-                continue
-            }
-            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
-            if supervisorOptions.contains(name) {
-                skipValue = !argument.contains("=")
-                continue
-            }
-            arguments.append(argument)
-        }
-        return arguments + ["--worker-fd", "3", "--heartbeat-fd", "4"]
-    }
-
     private func bootstrapLogging() {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -170,7 +130,7 @@ struct WSGIDemo: ParsableCommand {
         }
     }
 
-    private func serverConfiguration() -> ServerConfiguration {
+    private func serverConfiguration(label: String) -> ServerConfiguration {
         var configuration = ServerConfiguration(host: bind.host, port: bind.port)
         configuration.threads = threads
         configuration.loops = loops
@@ -181,15 +141,7 @@ struct WSGIDemo: ParsableCommand {
         configuration.limits.maxFieldCount = limitRequestFields
         configuration.limits.maxFieldLength = limitRequestFieldSize
         if limitRequestBody > 0 { configuration.limits.maxBodyLength = limitRequestBody }
-        if let workerDescriptor {
-            configuration.listeningDescriptor = workerDescriptor
-            configuration.multiprocess = true
-            configuration.maxRequests = maxRequests > 0 ? maxRequests : nil
-        }
-        if let heartbeatDescriptor {
-            configuration.heartbeat = .init(descriptor: heartbeatDescriptor, interval: .milliseconds(heartbeatMilliseconds))
-        }
-        configuration.logger = Logger(label: workerDescriptor == nil ? "wsgi-demo" : "wsgi-demo.worker[\(getpid())]")
+        configuration.logger = Logger(label: label)
         if accessLog { configuration.accessLogger = Logger(label: "wsgi-demo.access") }
         return configuration
     }

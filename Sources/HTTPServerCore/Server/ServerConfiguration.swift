@@ -17,8 +17,8 @@ public struct ServerConfiguration: Sendable {
     /// fastest choice for applications that never block. With N > 0 the application runs on a pool
     /// of N threads and `wsgi.multithread` is true.
     public var threads: Int = 0
-    /// True when other processes run the same application (`wsgi.multiprocess`); set by the
-    /// worker supervisor.
+    /// True when other processes run the same application (`wsgi.multiprocess`); set for the
+    /// workers of a supervisor.
     public var multiprocess: Bool = false
 
     /// Request-line, header and body limits, and the parser's leniencies (all off by default).
@@ -50,24 +50,9 @@ public struct ServerConfiguration: Sendable {
     /// supervising process). Several loops each watch a duplicate of it.
     public var listeningDescriptor: Int32? = nil
 
-    /// After this many responses the server shuts down gracefully, so that a supervisor replaces
-    /// the process (gunicorn's `max_requests`: bounds the damage of slow leaks). nil: never.
-    public var maxRequests: Int? = nil
-
-    /// A liveness beacon for a supervisor: the first event loop writes one byte to `descriptor`
-    /// every `interval`. A loop blocked by application code stops beating, which is how the
-    /// supervisor recognises a stuck worker. When the write fails because the supervisor is gone,
-    /// the server shuts down gracefully.
-    public var heartbeat: Heartbeat? = nil
-
-    public struct Heartbeat: Sendable {
-        public var descriptor: Int32
-        public var interval: Duration
-        public init(descriptor: Int32, interval: Duration) {
-            self.descriptor = descriptor
-            self.interval = interval
-        }
-    }
+    /// Set by a supervising process when this server is one of its workers: heartbeats, a
+    /// request budget (see ``ServerMonitor``). nil for a server on its own.
+    public var monitor: (any ServerMonitor)? = nil
 
     /// The `Server` response header and `SERVER_SOFTWARE`.
     public var serverSoftware: String = "swift-wsgi/0.1"

@@ -1,5 +1,3 @@
-import WSGI
-
 /// Carries the parts of one response from its application thread to its connection, one part at a
 /// time: the application produces part N+1 only after the loop asked for it, which it does only
 /// once part N was handed to the kernel. So streaming stays one chunk at a time across threads.
@@ -26,9 +24,8 @@ final class PoolChannel: PartSink, Sendable {
     }
 
     /// Pool thread: runs the application and feeds its parts until the response is over, then
-    /// closes its body (exactly once, on this thread, as PEP 3333 expects of the app's thread).
-    func run(_ call: any ApplicationCall) {
-        let source = call.start()
+    /// closes the source (exactly once, on this thread: the application's own).
+    func run(_ source: any ResponseSource) {
         while true {
             let proceed = state.wait(until: { $0.wanted || $0.finished }) { state in !state.finished }
             guard proceed else { break }

@@ -1,5 +1,5 @@
 import Glibc
-import WSGI
+import SharedBytes
 
 /// Reads a ``FileSlice`` block by block, for bodies sent from a file.
 struct FileBody {

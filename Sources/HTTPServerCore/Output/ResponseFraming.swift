@@ -1,19 +1,11 @@
-import WSGI
+import SharedBytes
 
-/// What the framing of a response needs to know about the request it answers.
-struct RequestSummary {
-    var isHTTP11: Bool
-    var isHead: Bool
-    /// The client allows keeping the connection and the server is not closing it.
-    var keepAlive: Bool
-}
-
-/// Frames one response body (RFC 9112 §6; PEP 3333's framing obligations S50, S59-S61):
-/// writes the head, then each chunk with the chosen framing, and says how the response ended.
+/// Frames one response body (RFC 9112 §6; PEP 3333's framing obligations S50, S59-S61): writes the
+/// head, then each chunk with the chosen framing, and says how the response ended.
 ///
-/// - HEAD, 1xx, 204, 304: no body whatever the application yields (Content-Length dropped on 1xx
-///   and 204, kept on HEAD and 304).
-/// - Content-Length given: exactly that many bytes, never more; fewer means the connection closes.
+/// - HEAD, and the statuses of ``ResponseHead/forbidsBody(status:)``: no body whatever the
+///   application yields.
+/// - Content-Length known: exactly that many bytes, never more; fewer means the connection closes.
 /// - Otherwise HTTP/1.1: chunked; HTTP/1.0: delimited by closing the connection.
 struct ResponseFraming {
     enum Framing: Equatable {
@@ -44,14 +36,12 @@ struct ResponseFraming {
     private(set) var bodyBytes = 0
     let status: Int
 
-    /// Decides the framing and writes status line and headers into `out`.
-    init(head: ResponseHead, request: RequestSummary, out: OutputQueue, date: DateCache, serverLine: [UInt8],
-         headerCache: inout EncodedHeaderCache) {
+    /// Decides the framing and writes the head into `out`.
+    init(head: ResponseHead, request: RequestSummary, context: LoopContext) {
         status = head.status
         let informational = head.status < 200
-        let noBody = request.isHead || informational || head.status == 204 || head.status == 304
         var keepAlive = request.keepAlive && !informational
-        if noBody {
+        if request.isHead || ResponseHead.forbidsBody(status: head.status) {
             framing = .none
         } else if let length = head.contentLength {
             framing = .length(remaining: length)
@@ -62,24 +52,17 @@ struct ResponseFraming {
             keepAlive = false
         }
         self.keepAlive = keepAlive
-        let dropLength = informational || head.status == 204
         let chunked = framing == .chunked
-        out.withScratch { buffer in
+        context.out.withScratch { buffer in
             buffer.append("HTTP/1.1 ")
-            Latin1.encode(head.statusLine, into: &buffer)
-            buffer.append("\r\n")
-            if dropLength {
-                for (name, value) in head.headers where !isContentLength(name) {
-                    Latin1.encode(name, into: &buffer)
-                    buffer.append(": ")
-                    Latin1.encode(value, into: &buffer)
-                    buffer.append("\r\n")
-                }
-            } else {
-                headerCache.append(head.headers, to: &buffer)
+            buffer.append(head.lines.stableBytes)
+            if head.appendsContentLength, let length = head.contentLength {
+                buffer.append("Content-Length: ")
+                buffer.appendDecimal(length)
+                buffer.append("\r\n")
             }
-            if !head.hasDate { buffer.append(date.line) }
-            if !head.hasServer { buffer.append(serverLine) }
+            if !head.hasDate { buffer.append(context.date.line) }
+            if !head.hasServer { buffer.append(context.serverLine) }
             if !keepAlive {
                 buffer.append("Connection: close\r\n")
             } else if !request.isHTTP11 {
@@ -146,9 +129,5 @@ struct ResponseFraming {
         case .none, .length, .untilClose:
             return .complete
         }
-    }
-
-    private func isContentLength(_ name: String) -> Bool {
-        ResponseRules.equalsIgnoringCase(name, "content-length")
     }
 }

@@ -1,11 +1,12 @@
 import UVLoop
-import WSGI
+import SharedBytes
 
 /// The bytes one connection is about to write, assembled during one loop callback and flushed
 /// before the callback returns.
 ///
 /// One queue per loop, shared by its connections: only one connection writes at a time on a loop
-/// thread, and every path that fills the queue flushes it before returning to libuv. Small pieces
+/// thread, and every callback of a connection ends by flushing the queue (or discarding it, when the
+/// connection closed), so it is empty whenever another connection's turn starts. Small pieces
 /// (heads, chunk framing, small bodies) are copied into the scratch buffer; large body chunks are
 /// referenced, not copied. A flush is one `writev` of at most four pieces. What the socket does not
 /// take at once is moved into a write request that owns it (scratch bytes copied, chunks retained),
@@ -29,16 +30,6 @@ final class OutputQueue {
 
     var isEmpty: Bool { pieces.isEmpty && scratch.count == segmentStart }
 
-    /// Bytes queued in total.
-    var byteCount: Int {
-        pieces.reduce(scratch.count - segmentStart) { total, piece in
-            switch piece {
-            case .scratch(let range): return total + range.count
-            case .chunk(let bytes): return total + bytes.count
-            }
-        }
-    }
-
     /// Appends small bytes by copying them into the scratch buffer.
     func withScratch<R>(_ body: (inout OutputBuffer) -> R) -> R { body(&scratch) }
 
@@ -59,19 +50,20 @@ final class OutputQueue {
     ///   before this connection continues.
     /// - Returns: true when the kernel took it all; false when the rest was queued as an
     ///   asynchronous write (the stream's delegate hears of its completion).
-    func flush(to stream: TCPStream, forceAsync: Bool = false) throws -> Bool {
+    func flush(to transport: any ConnectionTransport, forceAsync: Bool = false) throws -> Bool {
         closeSegment()
         defer { reset() }
         guard !pieces.isEmpty else { return true }
         var buffers = WriteBuffers()
         for piece in pieces { buffers.append(bytes(of: piece)) }
-        let written = forceAsync ? 0 : try stream.tryWrite(buffers)
+        let written = forceAsync ? 0 : try transport.tryWrite(buffers)
         if written == buffers.byteCount { return true }
-        try queueRemainder(after: written, on: stream)
+        try queueRemainder(after: written, on: transport)
         return false
     }
 
-    /// Drops everything queued (the connection is being cut).
+    /// Drops everything queued: a connection closed before flushing what it queued must not leave
+    /// it for the next connection of the loop.
     func discard() { reset() }
 
     private func bytes(of piece: Piece) -> UnsafeRawBufferPointer {
@@ -81,7 +73,7 @@ final class OutputQueue {
         }
     }
 
-    private func queueRemainder(after written: Int, on stream: TCPStream) throws {
+    private func queueRemainder(after written: Int, on transport: any ConnectionTransport) throws {
         let owner = PendingWrite()
         var buffers = WriteBuffers()
         var skip = written
@@ -103,7 +95,7 @@ final class OutputQueue {
                 buffers.append(rest)
             }
         }
-        try stream.write(buffers, keepingAlive: owner)
+        try transport.write(buffers, keepingAlive: owner)
     }
 
     private func closeSegment() {

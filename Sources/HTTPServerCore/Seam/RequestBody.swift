@@ -1,16 +1,18 @@
 import Glibc
-import WSGI
+import SharedBytes
 
-/// The body of one request, as `wsgi.input`.
+/// The body of one request, readable like a file (`read`, `readline`): gateways present it to
+/// applications (as `wsgi.input`, or as a Python file object).
 ///
 /// The loop thread receives the body before the application runs: up to a memory threshold in
 /// memory, beyond it in an unlinked temporary file (so a 1 GB upload costs at most the threshold in
 /// RAM, and the file disappears with its descriptor). Then the application reads it on its own
-/// thread. Reads never block on the network and end exactly at the end of this body.
+/// thread. Reads never block on the network and end exactly at the end of this body: bytes of a
+/// pipelined next request are never part of it.
 ///
 /// Thread: `append`/`finish` on the loop thread before the application starts; reads afterwards on
 /// the application thread. All state is behind one mutex, so the hand-over is ordered.
-public final class RequestBody: WSGIInput {
+public final class RequestBody: Sendable {
     /// The shared body of requests that have none.
     public static let empty = RequestBody(memoryThreshold: 0, spoolDirectory: nil, expectedLength: 0, finished: true)
 
@@ -129,8 +131,10 @@ public final class RequestBody: WSGIInput {
         }
     }
 
-    // MARK: Reading (application thread): WSGIInput
+    // MARK: Reading (application thread)
 
+    /// Up to `size` bytes; fewer only at the end of the body; all that remains when `size < 0`.
+    /// Empty at the end.
     public func read(_ size: Int) throws -> Bytes {
         try state.withLock { state in
             let available = state.length - state.position
@@ -141,6 +145,7 @@ public final class RequestBody: WSGIInput {
         }
     }
 
+    /// One line including its `\n`, cut at `size` bytes when `size >= 0`; empty at the end.
     public func readline(_ size: Int) throws -> Bytes {
         try state.withLock { state in
             let available = state.length - state.position
@@ -150,9 +155,6 @@ public final class RequestBody: WSGIInput {
             return try take(&state, count)
         }
     }
-
-    /// Harmless, as PEP 3333 asks: the body stays readable and the connection is untouched.
-    public func close() {}
 
     /// The next `count` bytes (available), advancing the position.
     private func take(_ state: inout State, _ count: Int) throws -> Bytes {

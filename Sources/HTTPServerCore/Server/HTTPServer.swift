@@ -23,8 +23,8 @@ public final class HTTPServer: Sendable {
 
     /// The address the server listens on (the real port when configured with port 0).
     public let localAddress: SocketAddress
-    private let remotes: [WorkerRemote]
-    private let handoff: WorkerHandoff
+    private let mailboxes: [LoopMailbox]
+    private let handoff: LoopHandoff
     private let pool: ThreadPool?
     private let lifecycle: Mutex<State>
     private let uncleanLoops = Atomic<Int>(0)
@@ -38,13 +38,14 @@ public final class HTTPServer: Sendable {
         let loops = max(1, configuration.loops)
         // Leave room for spool files, inherited descriptors and the loops' own.
         let connectionCeiling = max(1, min(configuration.maxConnections, openFiles - 32 - 8 * loops))
-        let pool = configuration.threads > 0 ? ThreadPool(threads: configuration.threads) : nil
+        let threads = max(0, configuration.threads)
+        let pool = threads > 0 ? ThreadPool(threads: threads) : nil
         let info = ServerInfo(
             software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
-            multithread: configuration.threads > 0 || loops > 1, multiprocess: configuration.multiprocess
+            applicationThreads: threads, multithread: threads > 0 || loops > 1, multiprocess: configuration.multiprocess
         )
-        let budget = configuration.maxRequests.map { RequestBudget(limit: max(1, $0)) }
-        var workers: [LoopWorker] = []
+        let stop = StopRequest()
+        var created: [ServerLoop] = []
         var port = configuration.port
         do {
             for index in 0..<loops {
@@ -54,27 +55,27 @@ public final class HTTPServer: Sendable {
                 } else {
                     endpoint = .address(host: configuration.host, port: port, reusePort: loops > 1)
                 }
-                let worker = try LoopWorker(
+                let loop = try ServerLoop(
                     configuration: configuration, listen: endpoint, responder: responder, serverInfo: info,
-                    pool: pool, maxConnections: max(1, connectionCeiling / loops),
-                    requestBudget: budget, beats: index == 0
+                    pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0
                 )
-                workers.append(worker)
+                loop.context.requestStop = stop.request
+                created.append(loop)
                 // Later loops bind the port the first one got (port 0 picks it once).
-                port = try worker.boundAddress().port
+                port = try loop.boundAddress().port
             }
         } catch {
-            for worker in workers { worker.remote.post(.shutdown(graceful: false)); worker.run() }
+            for loop in created { loop.mailbox.post(.shutdown(graceful: false)); loop.run() }
             pool?.stop()
             throw error
         }
-        localAddress = try workers[0].boundAddress()
-        remotes = workers.map(\.remote)
-        handoff = WorkerHandoff(workers)
+        localAddress = try created[0].boundAddress()
+        mailboxes = created.map(\.mailbox)
+        handoff = LoopHandoff(created)
         self.pool = pool
         lifecycle = Mutex(.ready)
-        budget?.whenExhausted { [weak self] in
-            self?.logger.info("max requests reached; recycling")
+        stop.connect { [weak self] in
+            self?.logger.info("the monitor asked to stop; shutting down gracefully")
             self?.shutdown(graceful: true)
         }
         logger.info("listening", metadata: [
@@ -94,27 +95,27 @@ public final class HTTPServer: Sendable {
 
     /// Serves until ``shutdown(graceful:)``; the first loop runs on the calling thread.
     public func serveForever() {
-        guard let workers = begin() else { return }
-        let others = workers.dropFirst().map { worker in
-            let transfer = WorkerHandoff.Transfer(worker)
-            return UVThread.start { self.record(transfer.worker.run()) }
+        guard let loops = begin() else { return }
+        let others = loops.dropFirst().map { loop in
+            let transfer = LoopHandoff.Transfer(loop)
+            return UVThread.start { self.record(transfer.loop.run()) }
         }
-        record(workers[0].run())
+        record(loops[0].run())
         for thread in others { thread.join() }
         end()
     }
 
     /// Serves until ``shutdown(graceful:)``, every loop on its own thread; returns when all stopped.
     public func run() async {
-        guard let workers = begin() else { return }
+        guard let loops = begin() else { return }
         var threads: [UVThread] = []
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             // The last loop to stop resumes the caller.
-            let running = Atomic<Int>(workers.count)
-            threads = workers.map { worker in
-                let transfer = WorkerHandoff.Transfer(worker)
+            let running = Atomic<Int>(loops.count)
+            threads = loops.map { loop in
+                let transfer = LoopHandoff.Transfer(loop)
                 return UVThread.start {
-                    self.record(transfer.worker.run())
+                    self.record(transfer.loop.run())
                     if running.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { continuation.resume() }
                 }
             }
@@ -133,7 +134,7 @@ public final class HTTPServer: Sendable {
             return true
         }
         if changed { logger.info("state", metadata: ["state": "\(State.shuttingDown.rawValue)"]) }
-        for remote in remotes { remote.post(.shutdown(graceful: graceful)) }
+        for mailbox in mailboxes { mailbox.post(.shutdown(graceful: graceful)) }
     }
 
     private static func duplicate(_ descriptor: Int32) throws -> Int32 {
@@ -142,8 +143,8 @@ public final class HTTPServer: Sendable {
         return copy
     }
 
-    private func begin() -> [LoopWorker]? {
-        guard let workers = handoff.take() else {
+    private func begin() -> [ServerLoop]? {
+        guard let loops = handoff.take() else {
             logger.error("serveForever/run called twice; ignored")
             return nil
         }
@@ -152,7 +153,7 @@ public final class HTTPServer: Sendable {
             return state == .running
         }
         if started { logger.info("state", metadata: ["state": "\(State.running.rawValue)"]) }
-        return workers
+        return loops
     }
 
     private func end() {
@@ -162,28 +163,39 @@ public final class HTTPServer: Sendable {
     }
 }
 
-/// Hands the workers created by `init` to the threads that run them, once.
+/// Hands the loops created by `init` to the threads that run them, once.
 ///
-/// `@unchecked Sendable` is sound: `workers` is written in `init` (before the server is shared)
-/// and read exactly once, under `lock`, by ``take()``; after that each worker is used only by the
-/// one loop thread it is given to, and thread creation orders the hand-over.
-private final class WorkerHandoff: @unchecked Sendable {
+/// `@unchecked Sendable` is sound: `loops` is written in `init` (before the server is shared) and
+/// read exactly once, under `lock`, by ``take()``; after that each loop is used only by the one
+/// thread it is given to, and thread creation orders the hand-over.
+private final class LoopHandoff: @unchecked Sendable {
     private let lock = Mutex(false)
-    private let workers: [LoopWorker]
+    private let loops: [ServerLoop]
 
-    init(_ workers: [LoopWorker]) { self.workers = workers }
+    init(_ loops: [ServerLoop]) { self.loops = loops }
 
-    func take() -> [LoopWorker]? {
+    func take() -> [ServerLoop]? {
         let taken = lock.withLock { taken -> Bool in
             defer { taken = true }
             return taken
         }
-        return taken ? nil : workers
+        return taken ? nil : loops
     }
 
-    /// One worker on its way to the thread that will own it (same argument as above).
+    /// One loop on its way to the thread that will own it (same argument as above).
     struct Transfer: @unchecked Sendable {
-        let worker: LoopWorker
-        init(_ worker: LoopWorker) { self.worker = worker }
+        let loop: ServerLoop
+        init(_ loop: ServerLoop) { self.loop = loop }
     }
+}
+
+/// A request from a loop (its monitor's) to stop the whole server, delivered once the server
+/// exists (the loops are created before it).
+private final class StopRequest: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+
+    func connect(_ action: @escaping @Sendable () -> Void) { self.action.withLock { $0 = action } }
+
+    /// Any thread.
+    func request() { action.withLock { $0 }?() }
 }

@@ -1,13 +1,11 @@
-import HTTP1Parser
-
 /// The short responses the server itself sends when a request cannot reach the application
 /// (parse errors, limits, timeouts, unsupported expectations). Always `Connection: close`.
 enum ErrorResponse {
-    /// Writes `status reason` with a one-line text body into `out`.
-    static func write(status: Int, detail: String, to out: OutputQueue, date: DateCache, serverLine: [UInt8]) {
+    /// Queues `status reason` with a one-line text body in the loop's output queue.
+    static func write(status: Int, detail: String, context: LoopContext) {
         let phrase = reasonPhrase(status)
         let body = "\(status) \(phrase): \(detail)\n"
-        out.withScratch { buffer in
+        context.out.withScratch { buffer in
             buffer.append("HTTP/1.1 ")
             buffer.appendDecimal(status)
             buffer.append(" ")
@@ -15,8 +13,8 @@ enum ErrorResponse {
             buffer.append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
             buffer.appendDecimal(body.utf8.count)
             buffer.append("\r\nConnection: close\r\n")
-            buffer.append(date.line)
-            buffer.append(serverLine)
+            buffer.append(context.date.line)
+            buffer.append(context.serverLine)
             buffer.append("\r\n")
             buffer.append(Array(body.utf8))
         }

@@ -1,0 +1,147 @@
+import HTTP1Parser
+import Logging
+
+/// Reading requests: parsing, accepting a head, receiving its body, starting the response, and
+/// refusing what cannot reach the application.
+extension Connection {
+    /// Parses from `view` until a request is complete and its response started (true: go on), or
+    /// more bytes are needed, or the request was refused (false).
+    func parse(_ view: UnsafeRawBufferPointer, consumed: inout Int) -> Bool {
+        while true {
+            let rest = UnsafeRawBufferPointer(rebasing: view[consumed...])
+            // After a head, the parser completes a message without body with no further byte.
+            if rest.isEmpty && state != .readingBody {
+                if inputEnded { finishInput() }
+                return false
+            }
+            let (event, count) = parser.parse(rest)
+            consumed += count
+            switch event {
+            case .needMore:
+                if state == .awaitingRequest && !parser.isBetweenMessages {
+                    state = .readingHead
+                    arm(.headerRead)
+                }
+                if inputEnded { finishInput() }
+                return false
+            case .head:
+                beginRequest(headBytes: rest)
+                if state == .finishing {
+                    consumed = view.count
+                    return false
+                }
+            case .body(let range):
+                receiveBody(UnsafeRawBufferPointer(rebasing: rest[range]))
+                if state == .finishing {
+                    consumed = view.count
+                    return false
+                }
+            case .end:
+                startResponse()
+                return true
+            case .error(let error):
+                consumed = view.count
+                refuse(status: error.status, detail: error.reason, level: .info)
+                return false
+            }
+        }
+    }
+
+    /// A head arrived: decide about the body and Expect, then hand the request to the handler
+    /// while its bytes are valid.
+    func beginRequest(headBytes: UnsafeRawBufferPointer) {
+        let method = UnsafeRawBufferPointer(rebasing: headBytes[parser.head.method])
+        var summary = RequestSummary(
+            isHTTP11: parser.head.version == .http1_1,
+            isHead: method.elementsEqual("HEAD".utf8),
+            keepAlive: parser.head.keepAlive && !context.isDraining
+        )
+        if context.accessLogger != nil {
+            let target = UnsafeRawBufferPointer(rebasing: headBytes[parser.head.target])
+            summary.accessLine = (Latin1.string(method), Latin1.string(target), context.now)
+        }
+        if parser.head.expectation == .unsupported {
+            refuse(status: 417, detail: "only 100-continue is supported", level: .info)
+            return
+        }
+        let hasBody = parser.head.isChunked || (parser.head.contentLength ?? 0) > 0
+        let body: RequestBody
+        if hasBody {
+            let configuration = context.configuration
+            body = RequestBody(
+                memoryThreshold: configuration.bodyMemoryThreshold,
+                spoolDirectory: configuration.spoolDirectory,
+                expectedLength: parser.head.contentLength
+            )
+            if parser.head.expectation == .continue {
+                context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
+            }
+        } else {
+            body = RequestBody.empty
+        }
+        let source = handler.accept(IncomingRequest(
+            head: parser.head, bytes: headBytes, body: body, isHead: summary.isHead,
+            connection: info, server: context.serverInfo
+        ))
+        pending = PendingRequest(source: source, body: body, summary: summary)
+        state = .readingBody
+        arm(hasBody ? .bodyRead : .none)
+    }
+
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            try pending?.body.append(bytes)
+            arm(.bodyRead)
+        } catch {
+            context.logger.error("cannot store request body", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            refuse(status: 500, detail: "the request body could not be stored", level: .error)
+        }
+    }
+
+    /// The request is complete: its response starts, on this thread or on the pool.
+    func startResponse() {
+        guard let pending else { return }
+        self.pending = nil
+        if pending.body !== RequestBody.empty { pending.body.finish() }
+        let producer: Response.Producer
+        if let runOnPool = context.runOnPool {
+            producer = .pooled(runOnPool(pending.source, self))
+        } else {
+            producer = .inline(pending.source)
+        }
+        response = Response(producer: producer, request: pending.summary)
+        state = .responding
+        arm(.none)
+    }
+
+    /// Answers with an error status and finishes: nothing after a refused request is ever read.
+    func refuse(status: Int, detail: String, level: Logger.Level) {
+        context.logger.log(level: level, "refused request", metadata: [
+            "peer": "\(peerDescription)", "status": "\(status)", "reason": "\(detail)",
+        ])
+        if let pending {
+            self.pending = nil
+            pending.source.close()
+        }
+        ErrorResponse.write(status: status, detail: detail, context: context)
+        state = .finishing
+        arm(.none)
+    }
+
+    /// The peer finished sending and no complete request is left: finish. A request cut short is
+    /// dropped (there is nobody left to answer).
+    func finishInput() {
+        switch state {
+        case .readingHead, .readingBody:
+            context.logger.debug("client closed mid-request", metadata: ["peer": "\(peerDescription)"])
+            if let pending {
+                self.pending = nil
+                pending.source.close()
+            }
+        default:
+            break
+        }
+        state = .finishing
+        arm(.none)
+    }
+}

@@ -1,0 +1,221 @@
+import Logging
+import SharedBytes
+import UVLoop
+
+/// Responding: pulling parts from the application, framing them, and ending the response.
+extension Connection {
+    /// One step of the response in progress.
+    /// - Returns: false when it must wait (a part from the pool, the socket for `sendfile`).
+    func stepResponse() -> Bool {
+        guard let step = response?.step else { return false }
+        switch step {
+        case .pull: return pullPart()
+        case .readFile(let file): return readFileBlock(file)
+        case .sendFile(let transfer): return continueFileTransfer(transfer)
+        }
+    }
+
+    /// Asks the application side for its next part and handles it, after any parts it pushed.
+    private func pullPart() -> Bool {
+        guard let producer = response?.producer else { return false }
+        switch producer {
+        case .inline(let source):
+            let part = source.next(into: self)
+            if !pushed.isEmpty { handlePushedParts() }
+            // The response may have ended on a pushed part (Content-Length reached): then the
+            // returned part belongs to nothing and is dropped.
+            if state == .responding { handle(part) }
+            return true
+        case .pooled(let channel):
+            guard let part = channel.takePart() else { return false }
+            handle(part)
+            return true
+        }
+    }
+
+    /// The sink of an application running on this thread: its `write()` data waits here until it
+    /// returns control (see ``pullPart()``); nothing re-enters the connection while it runs.
+    func push(_ part: ResponsePart) throws {
+        guard state == .responding else { throw ResponseAbandoned() }
+        pushed.append(part)
+    }
+
+    private func handlePushedParts() {
+        let parts = pushed
+        pushed.removeAll(keepingCapacity: true)
+        for part in parts where state == .responding { handle(part) }
+    }
+
+    func handle(_ part: ResponsePart) {
+        switch part {
+        case .head(let head, let chunk, let final):
+            guard let request = response?.request, response?.framing == nil else {
+                return abortResponse("a second response head")
+            }
+            response?.framing = ResponseFraming(head: head, request: request, context: context)
+            if let chunk { appendBody(chunk) }
+            if final { completeResponse() }
+        case .chunk(let chunk, let final):
+            guard response?.framing != nil else { return abortResponse("body chunk before the response head") }
+            appendBody(chunk)
+            if final { completeResponse() }
+        case .file(let slice):
+            guard let framing = response?.framing else { return abortResponse("file body before the response head") }
+            if let capacity = framing.rawCapacity {
+                let count = min(capacity, slice.length ?? Int.max)
+                response?.step = .sendFile(FileTransfer(descriptor: slice.descriptor, offset: slice.offset, remaining: count))
+            } else {
+                response?.step = .readFile(FileBody(slice))
+            }
+        case .end:
+            guard response?.framing != nil else { return abortResponse("response ended without a head") }
+            completeResponse()
+        case .abort(let reason):
+            abortResponse(reason)
+        }
+    }
+
+    func appendBody(_ chunk: Bytes) {
+        guard state == .responding, !chunk.isEmpty, let outcome = response?.framing?.append(chunk, to: context.out) else { return }
+        switch outcome {
+        case .more:
+            break
+        case .lengthReached(let excess):
+            if excess > 0 {
+                context.logger.warning("application sent more than its Content-Length; extra bytes dropped", metadata: [
+                    "peer": "\(peerDescription)", "excess": "\(excess)",
+                ])
+            }
+            completeResponse()
+        case .noBody:
+            completeResponse()
+        }
+    }
+
+    /// The body ended (or was cut at its Content-Length): terminate the framing, get ready for the
+    /// next request or finish, then close the application's side (its code runs once the
+    /// connection has moved on, so it finds the response over).
+    func completeResponse() {
+        guard state == .responding, let response, var framing = response.framing else { return }
+        let ending = framing.finish(into: context.out)
+        self.response = nil
+        if case .short(let sent, let declared) = ending {
+            context.logger.error("application sent less than its Content-Length; closing the connection", metadata: [
+                "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
+            ])
+        }
+        logAccess(response.request, status: framing.status, bytes: framing.bodyBytes)
+        if framing.keepAlive && !context.isDraining {
+            state = .awaitingRequest
+            arm(.keepAliveIdle)
+        } else {
+            state = .finishing
+            arm(.none)
+        }
+        response.closeProducer()
+        context.responseCompleted()
+    }
+
+    /// The application failed after the head went out, or broke the protocol: what was queued
+    /// still goes out, then the connection finishes without completing the framing, so the client
+    /// can tell the response is truncated.
+    func abortResponse(_ reason: String) {
+        guard state == .responding, let response else { return }
+        context.logger.error("response aborted", metadata: ["peer": "\(peerDescription)", "reason": "\(reason)"])
+        self.response = nil
+        state = .finishing
+        arm(.none)
+        response.closeProducer()
+    }
+
+    // MARK: Files
+
+    /// Reads the next block of a file body (framing that cannot carry raw bytes: chunked).
+    private func readFileBlock(_ file: FileBody) -> Bool {
+        var file = file
+        do {
+            guard let block = try file.nextBlock() else {
+                handle(.end)
+                return true
+            }
+            response?.step = .readFile(file)
+            handle(.chunk(block, final: false))
+        } catch {
+            handle(.abort("file body: \(error)"))
+        }
+        return true
+    }
+
+    /// Moves a `sendfile(2)` transfer on. Returns false while it waits for the socket (the
+    /// connection hears ``becameWritable(_:)``) or after a failure; true once the file part is done
+    /// and the response completed.
+    private func continueFileTransfer(_ transfer: FileTransfer) -> Bool {
+        var transfer = transfer
+        // Whatever is queued (the head) goes first, keeping the bytes in order.
+        if !context.out.isEmpty {
+            guard flush() else { return false }
+        }
+        var budget = FileTransfer.bytesPerTurn
+        var fileEnded = false
+        do {
+            while transfer.remaining > 0 && budget > 0 {
+                let sent = try transport.sendFile(transfer.descriptor, offset: transfer.offset, count: min(transfer.remaining, budget))
+                if sent == 0 { break }
+                if sent < 0 {
+                    fileEnded = true
+                    break
+                }
+                transfer.offset += sent
+                transfer.remaining -= sent
+                budget -= sent
+                response?.framing?.recordRawBytes(sent)
+            }
+        } catch {
+            context.logger.debug("sendfile failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            close()
+            return false
+        }
+        guard transfer.remaining == 0 || fileEnded else {
+            // The socket is full, or this connection had its turn: continue when it can write.
+            response?.step = .sendFile(transfer)
+            return waitUntilWritable()
+        }
+        completeResponse()
+        return true
+    }
+
+    private func waitUntilWritable() -> Bool {
+        do {
+            try transport.notifyWhenWritable()
+            writesInFlight += 1
+            arm(.write)
+        } catch {
+            context.logger.info("cannot wait for the socket; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            close()
+        }
+        return false
+    }
+
+    /// The socket can take more of a `sendfile` transfer.
+    func becameWritable(_ error: UVError?) {
+        writesInFlight -= 1
+        if error != nil { return close() }
+        guard state == .responding else { return }
+        arm(.none)
+        advanceBufferedInput()
+        settle()
+    }
+
+    // MARK: Access log
+
+    func logAccess(_ request: RequestSummary, status: Int, bytes: Int) {
+        guard let logger = context.accessLogger else { return }
+        let line = request.accessLine
+        logger.info("\(line?.method ?? "-") \(line?.target ?? "-") \(status)", metadata: [
+            "peer": "\(peerDescription)",
+            "status": "\(status)",
+            "bytes": "\(bytes)",
+            "duration_ms": "\(context.now - (line?.start ?? context.now))",
+        ])
+    }
+}

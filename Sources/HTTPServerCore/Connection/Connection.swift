@@ -1,0 +1,187 @@
+import HTTP1Parser
+import Logging
+import UVLoop
+
+/// One client connection: reads requests, hands each to the application, writes its response,
+/// then reads the next (keep-alive, pipelining).
+///
+/// The data path, top to bottom: ``received(_:)`` feeds bytes to ``advance(over:)``, which parses
+/// them (Connection+Reading); a complete request's source is pulled part by part, each part framed
+/// and written before the next is asked for (Connection+Responding); every event ends in
+/// ``settle()``, which flushes output and decides about reading and closing (Connection+Closing).
+///
+/// Where the connection is lives in one place, ``state``; ``pending`` and ``response`` hold the data
+/// of the two states that have any. Two facts are orthogonal to it: the peer may have finished
+/// sending (``inputEnded``), and writes of ours may be in flight (``writesInFlight``: nothing
+/// advances meanwhile, so output stays in order and the application never outruns the client).
+///
+/// Nothing re-enters the connection: the application's `write()` data is queued as parts
+/// (``push(_:)``) and handled once the application returns control.
+///
+/// Ownership: the transport holds this object (as its delegate) until the transport's close
+/// callback, and so does the loop's registry. Thread: its loop's thread only.
+final class Connection: PartSink {
+    enum State: Equatable {
+        /// No byte of a request since the connection opened or the last response completed.
+        case awaitingRequest
+        /// Part of a request head arrived.
+        case readingHead
+        /// The head was accepted (``pending``); the body, if any, is arriving.
+        case readingBody
+        /// The application's response is in progress (``response``).
+        case responding
+        /// No further request will be read: what is queued (the last response, or a refusal) is
+        /// written, then FIN.
+        case finishing
+        /// FIN sent; input is read and discarded until the peer closes (lingering close).
+        case lingering
+        case closed
+    }
+
+    let id: Int
+    /// The context outlives its connections (the loop ends only after every connection's close
+    /// callback): that makes the unchecked reference safe, and it is read many times per request.
+    unowned(unsafe) let context: LoopContext
+    let transport: any ConnectionTransport
+    let info: ConnectionInfo
+    /// The application side of this connection's requests.
+    let handler: any RequestHandler
+
+    var state = State.awaitingRequest
+    /// The request whose body is arriving; set exactly in ``State/readingBody``.
+    var pending: PendingRequest?
+    /// The response in progress; set exactly in ``State/responding``.
+    // Unchecked exclusivity (here and below): mutated in place on every step of every request, on
+    // the loop thread only, and never re-entered while being changed (parts pushed by the
+    // application are queued, not handled, while it runs), so the runtime's bookkeeping buys nothing.
+    @exclusivity(unchecked) var response: Response?
+    @exclusivity(unchecked) var parser: RequestParser
+    /// Unconsumed input: a partial head, or pipelined requests waiting for the current response.
+    @exclusivity(unchecked) var input = InputBuffer()
+    /// Parts the application pushed (`write()`) while it ran on this thread, in order.
+    var pushed: [ResponsePart] = []
+    /// The peer sent FIN: requests already received are answered, then the connection closes.
+    var inputEnded = false
+    /// Asynchronous writes, or a wait for writability, in flight.
+    var writesInFlight = 0
+
+    // The timeout in force, checked by the loop's sweep.
+    var timeout = Timeout.none
+    var deadline: UInt64 = 0
+
+    init(id: Int, context: LoopContext, transport: any ConnectionTransport, info: ConnectionInfo) {
+        self.id = id
+        self.context = context
+        self.transport = transport
+        self.info = info
+        handler = context.responder.handler(for: info)
+        parser = RequestParser(limits: context.configuration.limits, leniencies: context.configuration.leniencies)
+    }
+
+    /// Starts reading; a new connection has the header-read timeout to send its first request.
+    func start() {
+        do {
+            try transport.startReading()
+        } catch {
+            context.logger.debug("cannot start connection", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+            close()
+            return
+        }
+        arm(.headerRead)
+    }
+
+    var peerDescription: String { "\(info.remoteAddress):\(info.remotePort)" }
+
+    // MARK: Events
+
+    /// Bytes arrived (valid only during this call).
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        switch state {
+        case .awaitingRequest, .readingHead, .readingBody, .responding:
+            if input.isEmpty {
+                // The common case: parse straight out of the loop's read buffer, keep leftovers.
+                let consumed = advance(over: bytes)
+                if consumed < bytes.count && acceptsInput {
+                    input.append(UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
+                }
+            } else {
+                input.append(bytes)
+                advanceBufferedInput()
+            }
+        case .finishing, .lingering, .closed:
+            break  // nothing after the last request is read: discard
+        }
+        settle()
+    }
+
+    /// The peer finished sending.
+    func receivedEOF() {
+        inputEnded = true
+        switch state {
+        case .closed: return
+        case .lingering: return close()
+        default: break
+        }
+        advanceBufferedInput()
+        settle()
+    }
+
+    func readFailed(_ error: UVError) {
+        context.logger.debug("read failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
+        close()
+    }
+
+    /// A part from the application thread is waiting (pool mode).
+    func resume() {
+        guard state == .responding else { return }
+        advanceBufferedInput()
+        settle()
+    }
+
+    // MARK: Advancing
+
+    /// Parsing and responding over `view` (the unconsumed input) as far as possible now.
+    /// - Returns: how many bytes of `view` were consumed.
+    func advance(over view: UnsafeRawBufferPointer) -> Int {
+        var consumed = 0
+        var flushes = 0
+        while writesInFlight == 0 {
+            switch state {
+            case .awaitingRequest, .readingHead, .readingBody:
+                guard parse(view, consumed: &consumed) else { return consumed }
+            case .responding:
+                // Once the head is out, whatever is queued reaches the kernel before the next part
+                // is asked for. Before the head nothing of this response is queued (only earlier
+                // pipelined responses, which may wait and leave in one write with this one).
+                if response?.framing != nil && !context.out.isEmpty {
+                    // Fairness: after a run of writes the kernel took at once, queue the next one
+                    // asynchronously so that the other connections of this loop get their turn.
+                    flushes += 1
+                    guard flush(forceAsync: flushes > 16) else { return consumed }
+                }
+                guard stepResponse() else { return consumed }
+            case .finishing, .lingering, .closed:
+                return consumed
+            }
+        }
+        return consumed
+    }
+
+    /// ``advance(over:)`` over the connection's own buffered input.
+    func advanceBufferedInput() {
+        let consumed = advance(over: input.bytes)
+        if acceptsInput {
+            input.consume(consumed)
+        } else {
+            input.removeAll()
+        }
+    }
+
+    /// Whether input is still wanted: requests are read until the connection is finishing.
+    private var acceptsInput: Bool {
+        switch state {
+        case .awaitingRequest, .readingHead, .readingBody, .responding: return true
+        case .finishing, .lingering, .closed: return false
+        }
+    }
+}

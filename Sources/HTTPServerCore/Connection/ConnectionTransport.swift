@@ -1,0 +1,46 @@
+import UVLoop
+
+/// The byte stream under a ``Connection``: a libuv TCP socket in the server (``TCPStream``), an
+/// in-memory stream in the tests that drive connections without sockets.
+///
+/// A transport reports back by calling the connection's event methods (``Connection/received(_:)``,
+/// ``Connection/writeCompleted(_:)``, ...). Loop thread only.
+protocol ConnectionTransport: AnyObject {
+    var isReading: Bool { get }
+    func startReading() throws
+    /// Stops delivering bytes: unread ones wait in the kernel (backpressure on the peer).
+    func stopReading()
+    /// Writes what the transport takes right now; returns the bytes taken (0 when it would block).
+    func tryWrite(_ buffers: WriteBuffers) throws -> Int
+    /// Queues `buffers`, whose memory `owner` keeps valid until the write completed; the connection
+    /// then hears ``Connection/writeCompleted(_:)``.
+    func write(_ buffers: WriteBuffers, keepingAlive owner: AnyObject?) throws
+    /// Sends up to `count` bytes of file `descriptor` from `offset` straight from the page cache.
+    /// Returns bytes sent, 0 when the transport would block, -1 when the file ended.
+    func sendFile(_ descriptor: Int32, offset: Int, count: Int) throws -> Int
+    /// The connection hears ``Connection/becameWritable(_:)`` once, when more bytes fit.
+    func notifyWhenWritable() throws
+    /// Sends FIN after queued writes; the connection hears ``Connection/shutdownCompleted(_:)``.
+    func shutdown() throws
+    /// Closes; queued writes complete with a cancellation error, then the connection hears
+    /// ``Connection/closed()``.
+    func close()
+}
+
+extension TCPStream: ConnectionTransport {
+    func close() {
+        let connection = delegate as? Connection
+        close { connection?.closed() }
+    }
+}
+
+/// A ``TCPStream`` reports to its connection through this conformance; every event goes to the
+/// connection's own method of the same meaning.
+extension Connection: TCPStreamDelegate {
+    func streamDidRead(_ stream: TCPStream, _ bytes: UnsafeRawBufferPointer) { received(bytes) }
+    func streamDidReachEOF(_ stream: TCPStream) { receivedEOF() }
+    func streamDidFail(_ stream: TCPStream, _ error: UVError) { readFailed(error) }
+    func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?) { writeCompleted(error) }
+    func streamDidShutdown(_ stream: TCPStream, _ error: UVError?) { shutdownCompleted(error) }
+    func streamDidBecomeWritable(_ stream: TCPStream, _ error: UVError?) { becameWritable(error) }
+}

@@ -1,0 +1,83 @@
+import HTTP1Parser
+import Logging
+import UVLoop
+
+/// What the connections of one event loop share: settings, the responder, the output queue, the
+/// `Date` line, the clock, and the few ways a connection reaches its loop (it closed; it needs a
+/// pool thread; it completed a response).
+///
+/// Kept apart from ``ServerLoop`` (listener, timers, mailbox) so that a connection can be driven
+/// without a running loop, from bytes, by the in-memory tests. Thread: the loop's thread only.
+/// Lifetime: outlives its connections (its owner ends only after every connection closed).
+final class LoopContext {
+    /// The loop's clock (`uv_now`). `unowned(unsafe)`: the loop outlives the context's users, and
+    /// the clock is read several times per request.
+    unowned(unsafe) let loop: Loop
+    let configuration: ServerConfiguration
+    let logger: Logger
+    let accessLogger: Logger?
+    let responder: any Responder
+    let serverInfo: ServerInfo
+
+    /// Shared by this loop's connections; see ``OutputQueue``.
+    let out = OutputQueue()
+    /// The `Date` line, refreshed by the loop's sweep. Unchecked exclusivity: loop thread only,
+    /// read in place by the framing of every response.
+    @exclusivity(unchecked) var date = DateCache()
+    /// `Server: ...\r\n`.
+    let serverLine: [UInt8]
+    /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
+    var isDraining = false
+
+    /// Timeouts in milliseconds.
+    private let headerRead, bodyRead, keepAliveIdle, write, lingeringClose: UInt64
+
+    /// A connection's close callback ran: forget it.
+    var connectionClosed: (Connection) -> Void = { _ in }
+    /// Runs `source` on an application thread for `connection`; nil when applications run on the
+    /// loop thread.
+    var runOnPool: ((any ResponseSource, Connection) -> PoolChannel)?
+    /// The server should stop gracefully (a monitor's budget is spent).
+    var requestStop: () -> Void = {}
+
+    init(loop: Loop, configuration: ServerConfiguration, responder: any Responder, serverInfo: ServerInfo) {
+        self.loop = loop
+        self.configuration = configuration
+        self.logger = configuration.logger
+        self.accessLogger = configuration.accessLogger
+        self.responder = responder
+        self.serverInfo = serverInfo
+        serverLine = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
+        let timeouts = configuration.timeouts
+        headerRead = timeouts.headerRead.milliseconds
+        bodyRead = timeouts.bodyRead.milliseconds
+        keepAliveIdle = timeouts.keepAliveIdle.milliseconds
+        write = timeouts.write.milliseconds
+        lingeringClose = timeouts.lingeringClose.milliseconds
+    }
+
+    /// The loop's cached time in milliseconds.
+    var now: UInt64 { loop.now }
+
+    /// How long a timeout of `kind` lasts, in milliseconds.
+    func milliseconds(for kind: Timeout) -> UInt64 {
+        switch kind {
+        case .none: return 0
+        case .headerRead: return headerRead
+        case .bodyRead: return bodyRead
+        case .keepAliveIdle: return keepAliveIdle
+        case .write: return write
+        case .lingeringClose: return lingeringClose
+        }
+    }
+
+    /// The shortest configured timeout (the sweep's period derives from it).
+    var shortestTimeout: UInt64 {
+        [headerRead, bodyRead, keepAliveIdle, write, lingeringClose].filter { $0 > 0 }.min() ?? 1000
+    }
+
+    /// A connection finished a response: tell the monitor, which may ask the server to stop.
+    func responseCompleted() {
+        if let monitor = configuration.monitor, monitor.responseCompleted() { requestStop() }
+    }
+}

@@ -1,0 +1,239 @@
+import Glibc
+import Logging
+import UVLoop
+
+/// One event loop of the server: its listener, its connections, the sweep that enforces their
+/// timeouts, its mailbox, and (on the first loop) the monitor's heartbeat.
+///
+/// Thread: created on any thread, then owned by the one thread that calls ``run()``; other threads
+/// reach it only through its ``LoopMailbox``. Lifetime: ``run()`` returns once every handle of the
+/// loop is closed, so the loop outlives all of its connections and handles (they refer to it, and to
+/// its ``LoopContext``, `unowned`).
+final class ServerLoop {
+    let loop: Loop
+    let context: LoopContext
+    let mailbox: LoopMailbox
+    private var logger: Logger { context.logger }
+
+    private var listener: TCPListener?
+    private var connections: [Int: Connection] = [:]
+    private var nextConnectionID = 0
+    private let maxConnections: Int
+    private var acceptDeferred = false
+    private var sweep: LoopTimer?
+    private var wakeup: AsyncWakeup?
+    private var graceTimer: LoopTimer?
+    private var heartbeatTimer: LoopTimer?
+
+    /// Creates the loop and starts listening (connections wait in the backlog until ``run()``).
+    /// - Parameters:
+    ///   - pool: the application threads, when applications do not run on the loop.
+    ///   - beats: this loop calls the monitor's heartbeat (the first loop).
+    init(configuration: ServerConfiguration, listen endpoint: ListenEndpoint, responder: any Responder,
+         serverInfo: ServerInfo, pool: ThreadPool?, maxConnections: Int, beats: Bool) throws {
+        self.maxConnections = maxConnections
+        loop = try Loop()
+        context = LoopContext(loop: loop, configuration: configuration, responder: responder, serverInfo: serverInfo)
+        let wakeup = try AsyncWakeup(loop: loop) {}
+        mailbox = LoopMailbox(sender: wakeup.sender)
+        self.wakeup = wakeup
+        do {
+            try setUp(endpoint, wakeup: wakeup, pool: pool)
+            if beats, let monitor = configuration.monitor { try startHeartbeat(monitor) }
+        } catch {
+            closeHandles()
+            loop.run()
+            try? loop.close()
+            throw error
+        }
+    }
+
+    private func setUp(_ endpoint: ListenEndpoint, wakeup: AsyncWakeup, pool: ThreadPool?) throws {
+        wakeup.setCallback { [unowned self] in self.handleMail() }
+        context.connectionClosed = { [unowned self] connection in self.connectionDidClose(connection) }
+        if let pool {
+            let mailbox = self.mailbox
+            context.runOnPool = { source, connection in
+                let channel = PoolChannel(connectionID: connection.id) { id in mailbox.post(.partReady(connectionID: id)) }
+                pool.submit { channel.run(source) }
+                return channel
+            }
+        }
+        let listener: TCPListener
+        switch endpoint {
+        case .address(let host, let port, let reusePort):
+            listener = try TCPListener(loop: loop, host: host, port: port, reusePort: reusePort)
+        case .inherited(let descriptor):
+            listener = try TCPListener(loop: loop, adopting: descriptor)
+        }
+        self.listener = listener
+        try listener.listen(backlog: context.configuration.backlog) { [unowned self] error in self.connectionArrived(error) }
+        let sweep = try LoopTimer(loop: loop)
+        self.sweep = sweep
+        let interval = min(1000, max(10, context.shortestTimeout / 4))
+        try sweep.start(after: interval, repeating: interval) { [unowned self] in self.sweepTick() }
+    }
+
+    /// The address the listener is bound to.
+    func boundAddress() throws -> SocketAddress {
+        guard let listener else { throw UVError(-9, "listener closed") }
+        return try listener.localAddress()
+    }
+
+    /// Runs the loop until shutdown has closed every handle, then closes the loop.
+    /// - Returns: whether `uv_loop_close` succeeded (no handle left open).
+    @discardableResult
+    func run() -> Bool {
+        loop.run()
+        do {
+            try loop.close()
+            return true
+        } catch {
+            logger.error("event loop did not close cleanly", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    // MARK: Accepting
+
+    private func connectionArrived(_ error: UVError?) {
+        if let error {
+            // EMFILE and friends: libuv already dropped that connection to keep the listener
+            // from spinning; the server goes on.
+            logger.warning("accept failed", metadata: ["error": "\(error)"])
+            return
+        }
+        guard connections.count < maxConnections else {
+            // Not accepting makes libuv stop polling the listener: clients wait in the backlog.
+            if !acceptDeferred { logger.warning("connection limit reached; accepting paused", metadata: ["limit": "\(maxConnections)"]) }
+            acceptDeferred = true
+            return
+        }
+        acceptOne()
+    }
+
+    private func acceptOne() {
+        acceptDeferred = false
+        guard let listener else { return }
+        let stream: TCPStream
+        do {
+            stream = try TCPStream(loop: loop)
+        } catch {
+            logger.error("cannot create a stream", metadata: ["error": "\(error)"])
+            return
+        }
+        do {
+            try listener.accept(into: stream)
+            // Responses are complete writes: do not hold them back (Nagle).
+            try stream.setNoDelay(true)
+            let peer = try stream.peerAddress()
+            let local = try stream.localAddress()
+            let info = ConnectionInfo(remoteAddress: peer.host, remotePort: peer.port, localAddress: local.host, localPort: local.port)
+            nextConnectionID += 1
+            let connection = Connection(id: nextConnectionID, context: context, transport: stream, info: info)
+            stream.delegate = connection
+            connections[connection.id] = connection
+            connection.start()
+        } catch {
+            // A client that reset right after connecting: nothing to serve.
+            logger.debug("dropping a connection that failed at accept", metadata: ["error": "\(error)"])
+            stream.close(then: nil)
+        }
+    }
+
+    private func connectionDidClose(_ connection: Connection) {
+        connections[connection.id] = nil
+        if acceptDeferred && !context.isDraining { acceptOne() }
+        if context.isDraining && connections.isEmpty { closeHandles() }
+    }
+
+    // MARK: Mail from other threads
+
+    private func handleMail() {
+        for message in mailbox.takeMail() {
+            switch message {
+            case .partReady(let id):
+                connections[id]?.resume()
+            case .shutdown(let graceful):
+                beginShutdown(graceful: graceful)
+            }
+        }
+    }
+
+    // MARK: Timeouts
+
+    /// Timeouts are checked by one periodic sweep, not a timer per connection: arming a timeout is
+    /// then one store, and a connection costs no timer handle. The period is a quarter of the
+    /// shortest timeout, between 10 ms and 1 s.
+    private func sweepTick() {
+        context.date.refresh()
+        let now = loop.now
+        for connection in connections.values { connection.checkTimeout(now: now) }
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting. Graceful: in-flight requests finish (answered with `Connection: close`)
+    /// within the graceful timeout, idle connections get a short grace. Otherwise, or on a second
+    /// call: every connection closes now.
+    private func beginShutdown(graceful: Bool) {
+        let force = !graceful || context.isDraining
+        if !context.isDraining {
+            logger.info(graceful ? "shutting down gracefully" : "shutting down", metadata: ["connections": "\(connections.count)"])
+        }
+        context.isDraining = true
+        listener?.close()
+        listener = nil
+        if force {
+            for connection in connections.values { connection.close() }
+        } else {
+            for connection in connections.values { connection.drain() }
+            startGraceTimer()
+        }
+        if connections.isEmpty { closeHandles() }
+    }
+
+    /// The monitor's heartbeat, from this loop: a loop blocked by application code stops beating.
+    private func startHeartbeat(_ monitor: any ServerMonitor) throws {
+        let timer = try LoopTimer(loop: loop)
+        timer.doNotKeepLoopAlive()
+        heartbeatTimer = timer
+        let interval = max(1, monitor.heartbeatInterval.milliseconds)
+        try timer.start(after: 0, repeating: interval) { [unowned self] in
+            if !monitor.heartbeat() && !context.isDraining {
+                logger.warning("supervisor is gone; shutting down")
+                context.requestStop()
+            }
+        }
+    }
+
+    private func startGraceTimer() {
+        guard graceTimer == nil, let timer = try? LoopTimer(loop: loop) else { return }
+        graceTimer = timer
+        try? timer.start(after: context.configuration.gracefulTimeout.milliseconds) { [unowned self] in
+            logger.warning("graceful timeout reached; closing remaining connections", metadata: ["connections": "\(connections.count)"])
+            for connection in connections.values { connection.close() }
+        }
+    }
+
+    /// Closes the loop's own handles; the loop ends once connections are gone too.
+    private func closeHandles() {
+        listener?.close()
+        listener = nil
+        sweep?.close()
+        sweep = nil
+        graceTimer?.close()
+        graceTimer = nil
+        heartbeatTimer?.close()
+        heartbeatTimer = nil
+        wakeup?.close()
+        wakeup = nil
+    }
+}
+
+/// Where a loop listens.
+enum ListenEndpoint {
+    case address(host: String, port: Int, reusePort: Bool)
+    /// A listening socket inherited from a supervising process.
+    case inherited(Int32)
+}

@@ -1,0 +1,57 @@
+import HTTP1Parser
+
+/// A request as the core hands it to a ``RequestHandler``. Valid only during `accept`, on the loop
+/// thread: ``bytes`` point into the connection's input.
+public struct IncomingRequest {
+    /// The parsed head; its ranges are offsets into ``bytes``.
+    public let head: RequestHead
+    /// The bytes of the head, from offset 0 through the empty line that ends it (`head.length`).
+    public let bytes: UnsafeRawBufferPointer
+    /// The body. It is complete (fully received) by the time the source's first `next` runs.
+    public let body: RequestBody
+    /// Whether the method is `HEAD` (the response then carries no body).
+    public let isHead: Bool
+    public let connection: ConnectionInfo
+    public let server: ServerInfo
+}
+
+/// The addresses of a connection, as CGI wants them.
+public struct ConnectionInfo: Sendable {
+    public var remoteAddress: String
+    public var remotePort: Int
+    public var localAddress: String
+    public var localPort: Int
+
+    public init(remoteAddress: String, remotePort: Int, localAddress: String, localPort: Int) {
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+        self.localAddress = localAddress
+        self.localPort = localPort
+    }
+}
+
+/// What the server tells applications about itself. One per server, shared by every request.
+public final class ServerInfo: Sendable {
+    /// `SERVER_SOFTWARE` and the `Server` header.
+    public let software: String
+    /// `wsgi.url_scheme`.
+    public let urlScheme: String
+    /// The configured host (SERVER_NAME when it is a concrete address).
+    public let host: String
+    /// Threads that run applications; 0 when they run on the loop threads.
+    public let applicationThreads: Int
+    /// True when the application may run on several threads at once: an application thread pool,
+    /// or several event loops each running it.
+    public let multithread: Bool
+    /// True when several processes run the application.
+    public let multiprocess: Bool
+
+    public init(software: String, urlScheme: String, host: String, applicationThreads: Int, multithread: Bool, multiprocess: Bool) {
+        self.software = software
+        self.urlScheme = urlScheme
+        self.host = host
+        self.applicationThreads = applicationThreads
+        self.multithread = multithread
+        self.multiprocess = multiprocess
+    }
+}

@@ -1,0 +1,27 @@
+import UVLoop
+
+/// How a server runs in worker processes (gunicorn's `--workers`, `--timeout`, `--graceful-timeout`,
+/// `--max-requests`, `--max-requests-jitter`).
+public struct WorkerSettings: Sendable {
+    /// Worker processes; 0 serves in the calling process.
+    public var workers: Int
+    /// A worker whose heartbeat is silent this long (its loop blocked by application code) is
+    /// killed and replaced.
+    public var timeout: Duration = .seconds(30)
+    /// How long draining workers may take before they are killed.
+    public var gracefulTimeout: Duration = .seconds(30)
+    /// Recycle a worker after this many responses, plus a random 0...``maxRequestsJitter`` per
+    /// worker (so that workers do not all restart at once); nil: never.
+    public var maxRequests: Int? = nil
+    public var maxRequestsJitter: Int = 0
+
+    public init(workers: Int) {
+        self.workers = workers
+    }
+
+    /// How often workers beat: often enough for the timeout to be precise. A quarter of
+    /// ``timeout``, between 50 ms and 1 s.
+    public var heartbeatInterval: Duration {
+        .milliseconds(max(50, min(1000, timeout.milliseconds / 4)))
+    }
+}
