@@ -107,7 +107,7 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 
 /// Drives one parser like a server: appends each piece to the unconsumed bytes, presents them in
 /// an allocation of exactly their size, loops until `.needMore` or `.error`, drops what was consumed.
-struct Driver {
+struct Driver: ~Copyable {
     var parser: RequestParser
     var pending: [UInt8] = []
     /// Stream offset of `pending[0]`.
@@ -134,8 +134,7 @@ struct Driver {
             idleEvents = consumed == 0 ? idleEvents + 1 : 0
             switch event {
             case .needMore:
-                var copy = parser
-                check(parser.isBetweenMessages == (copy.finish() == nil), "isBetweenMessages disagrees with finish()")
+                check(parser.isBetweenMessages == (parser.endOfInputError == nil), "isBetweenMessages disagrees with finish()")
             case .head:
                 checkHead(consumed)
                 records.append(.head(headRecord()))
@@ -200,7 +199,8 @@ struct Driver {
 
     private func headRecord() -> HeadRecord {
         let head = parser.head
-        let shift = { (range: Range<Int>) in (self.offset + range.lowerBound)..<(self.offset + range.upperBound) }
+        let offset = self.offset
+        let shift = { (range: Range<Int>) in (offset + range.lowerBound)..<(offset + range.upperBound) }
         return HeadRecord(
             start: offset, length: head.length, method: shift(head.method), target: shift(head.target),
             targetForm: head.targetForm, path: shift(head.path), query: head.query.map(shift),

@@ -14,13 +14,17 @@ struct HeadScanner {
         hasRequestLine || cursor.hasPendingBytes
     }
 
-    /// Scans the head at the start of `input`; true once it is complete and `head` is filled in.
+    /// Scans the head at the start of `input`; true once it is complete and `head` is filled in,
+    /// its fields recorded in `table`.
     mutating func scan(
-        _ input: Input, into head: inout RequestHead, limits: ParserLimits, leniencies: Leniencies
+        _ input: Input, into head: inout RequestHead, table: inout FieldTable, limits: ParserLimits, leniencies: Leniencies
     ) throws(ParseError) -> Bool {
         // Nothing of this message seen yet: this call brings its first bytes, and the last head
         // stops being valid now (not at `.end`).
-        if cursor.searched == 0 { head.reset() }
+        if cursor.searched == 0 {
+            head.fields = UnsafeBufferPointer(start: nil, count: 0)
+            table.removeAll()
+        }
         let allowBareLF = leniencies.contains(.allowBareLF)
         while true {
             let bounds = LineBounds(
@@ -31,7 +35,7 @@ struct HeadScanner {
             guard try cursor.mayBeComplete(input, bounds) else { return false }
             let line: ScannedLine?
             do throws(ParseError) {
-                line = try scanLine(input, into: &head, allowBareLF: allowBareLF)
+                line = try scanLine(input, into: &head, hasFields: table.count > 0, allowBareLF: allowBareLF)
             } catch {
                 try cursor.fail(error, input, bounds)
                 return false
@@ -47,15 +51,16 @@ struct HeadScanner {
                 cursor.advance(to: next)
             case .empty(let next):
                 try fields.complete(into: &head, limits: limits)
+                head.fields = table.view
                 head.length = next
                 return true
             case .requestLine(let next):
                 hasRequestLine = true
                 cursor.advance(to: next)
             case .field(let field, let next):
-                guard head.fields.count < limits.maxFieldCount else { throw .tooManyFields }
+                guard table.count < limits.maxFieldCount else { throw .tooManyFields }
                 try fields.interpret(field, input, version: head.version)
-                head.fields.append(field)
+                table.append(field)
                 cursor.advance(to: next)
             }
         }
@@ -78,7 +83,7 @@ struct HeadScanner {
     /// ends before its line end.
     @inline(__always)
     private func scanLine(
-        _ input: Input, into head: inout RequestHead, allowBareLF: Bool
+        _ input: Input, into head: inout RequestHead, hasFields: Bool, allowBareLF: Bool
     ) throws(ParseError) -> ScannedLine? {
         let start = cursor.lineStart
         if input.isLineEnd(at: start) {
@@ -95,7 +100,7 @@ struct HeadScanner {
             return .requestLine(next: line.next)
         }
         return try FieldLine.parse(
-            input, at: start, leadingWhitespaceError: head.fields.isEmpty ? .whitespaceAfterRequestLine : .obsFold,
+            input, at: start, leadingWhitespaceError: hasFields ? .obsFold : .whitespaceAfterRequestLine,
             allowBareLF: allowBareLF
         ).map { .field($0.field, next: $0.next) }
     }

@@ -36,7 +36,11 @@ public struct HeaderField: Sendable, Equatable {
 
 /// A parsed request head. Every `Range<Int>` is an offset into the bytes of the `parse` call that
 /// returned `.head`; the head is valid until the parser sees the first byte of the next message.
-public struct RequestHead: Sendable, Equatable {
+///
+/// A plain value (no reference counting): copying it is copying its words. ``fields`` is a view of
+/// the parser's own field table, like the ranges a view of the caller's bytes; whoever keeps a head
+/// longer than that copies the fields too.
+public struct RequestHead: Equatable {
     /// The method, case-sensitive (`GET` and `get` differ).
     public var method: Range<Int>
     /// The whole request-target.
@@ -50,9 +54,9 @@ public struct RequestHead: Sendable, Equatable {
     /// nil when the target has no `?`.
     public var query: Range<Int>?
     public var version: HTTPVersion
-    /// Every field line in order, duplicates kept. The array's storage is reused for the next
-    /// message (capacity kept), so keeping a copy of it past the next message forces a reallocation.
-    public var fields: [HeaderField]
+    /// Every field line in order, duplicates kept: a view of the parser's field table, valid until
+    /// the parser sees the first byte of the next message.
+    public var fields: UnsafeBufferPointer<HeaderField>
     /// The Content-Length, nil when absent (it is always absent when `isChunked`).
     public var contentLength: Int?
     /// Transfer-Encoding is exactly `chunked` (the only coding this parser decodes).
@@ -72,7 +76,7 @@ public struct RequestHead: Sendable, Equatable {
         path = 0..<0
         query = nil
         version = .http1_1
-        fields = []
+        fields = UnsafeBufferPointer(start: nil, count: 0)
         contentLength = nil
         isChunked = false
         keepAlive = true
@@ -80,33 +84,11 @@ public struct RequestHead: Sendable, Equatable {
         length = 0
     }
 
-    /// Makes this head a copy of `other` that keeps its own field storage. A head kept beyond the
-    /// parser's next message (by a gateway that copied the head's bytes too) is copied this way:
-    /// sharing the parser's field array would make both reallocate it, every request.
-    public mutating func assign(_ other: RequestHead) {
-        method = other.method
-        target = other.target
-        targetForm = other.targetForm
-        path = other.path
-        query = other.query
-        version = other.version
-        fields.removeAll(keepingCapacity: true)
-        fields.append(contentsOf: other.fields)
-        contentLength = other.contentLength
-        isChunked = other.isChunked
-        keepAlive = other.keepAlive
-        expectation = other.expectation
-        length = other.length
-    }
-
-    /// Starts the next message: empties the field table, keeping its storage (16 entries reserved
-    /// on first use). Every other property is written again before the next `.head` (the request
-    /// line, `InterpretedFields.complete` and the head's length), so it is left as it is.
-    mutating func reset() {
-        if fields.capacity == 0 {
-            fields.reserveCapacity(16)
-        } else {
-            fields.removeAll(keepingCapacity: true)
-        }
+    public static func == (lhs: RequestHead, rhs: RequestHead) -> Bool {
+        lhs.method == rhs.method && lhs.target == rhs.target && lhs.targetForm == rhs.targetForm
+            && lhs.path == rhs.path && lhs.query == rhs.query && lhs.version == rhs.version
+            && lhs.fields.elementsEqual(rhs.fields) && lhs.contentLength == rhs.contentLength
+            && lhs.isChunked == rhs.isChunked && lhs.keepAlive == rhs.keepAlive
+            && lhs.expectation == rhs.expectation && lhs.length == rhs.length
     }
 }

@@ -1,7 +1,8 @@
 /// A pure, incremental, strict HTTP/1.1 request parser (RFC 9112, RFC 9110).
 ///
-/// The caller owns the bytes; the parser owns a few words of state and a field table whose storage
-/// is reused from one request to the next. The rules of the call:
+/// The caller owns the bytes; the parser owns a few words of state and a field table whose memory
+/// is reused from one request to the next (so it is noncopyable: one owner frees it). The rules of
+/// the call:
 /// - bytes not consumed by a call are passed again, first, in the next call, followed by new bytes;
 /// - while a head is incomplete the call returns `(.needMore, 0)` and remembers how far it has
 ///   searched, so re-presented bytes are not scanned again;
@@ -9,7 +10,10 @@
 ///   `(.end, 0)` on the next call, even with no bytes;
 /// - one event per call: the caller loops until `.needMore` (or `.error`);
 /// - `.error` consumes nothing and is terminal.
-public struct RequestParser: Sendable {
+///
+/// `@unchecked Sendable` is sound: a parser is noncopyable and its field table is memory only it
+/// holds, so moving it to another thread moves all of its state.
+public struct RequestParser: ~Copyable, @unchecked Sendable {
     private enum Phase {
         case head
         /// A Content-Length body with this many bytes still to come (more than zero).
@@ -24,6 +28,7 @@ public struct RequestParser: Sendable {
     private let leniencies: Leniencies
     private var phase = Phase.head
     private var scanner = HeadScanner()
+    private var table = FieldTable()
     private var chunked = ChunkedBodyDecoder()
 
     /// The last head parsed: valid after `.head` until the first byte of the next message is seen.
@@ -62,7 +67,7 @@ public struct RequestParser: Sendable {
     private mutating func advance(_ input: Input) throws(ParseError) -> (event: ParseEvent, consumed: Int) {
         switch phase {
         case .head:
-            guard try scanner.scan(input, into: &head, limits: limits, leniencies: leniencies) else {
+            guard try scanner.scan(input, into: &head, table: &table, limits: limits, leniencies: leniencies) else {
                 return (.needMore, 0)
             }
             if head.isChunked {
@@ -95,20 +100,19 @@ public struct RequestParser: Sendable {
     /// (`.incompleteHead`, `.incompleteBody`, or the error the parser already stopped on), after
     /// which the parser is terminal.
     public mutating func finish() -> ParseError? {
-        let error: ParseError
-        switch phase {
-        case .complete:
-            return nil
-        case .head:
-            guard scanner.hasMessageBytes else { return nil }
-            error = .incompleteHead
-        case .fixedBody, .chunkedBody:
-            error = .incompleteBody
-        case .failed(let failure):
-            error = failure
-        }
+        guard let error = endOfInputError else { return nil }
         phase = .failed(error)
         return error
+    }
+
+    /// What ``finish()`` would answer now, without finishing.
+    public var endOfInputError: ParseError? {
+        switch phase {
+        case .complete: nil
+        case .head: scanner.hasMessageBytes ? .incompleteHead : nil
+        case .fixedBody, .chunkedBody: .incompleteBody
+        case .failed(let failure): failure
+        }
     }
 
     /// Whether no byte of a next message has been seen: the last message is complete (or none has

@@ -9,7 +9,7 @@ import CLibUV
 /// Ownership: the loop owns its `uv_loop_t` memory and its shared read buffer. Handles do not retain
 /// the loop; whoever runs the loop keeps it alive until ``close()`` succeeded.
 public final class Loop {
-    let raw: UnsafeMutablePointer<uv_loop_t>
+    @usableFromInline let raw: UnsafeMutablePointer<uv_loop_t>
 
     /// The target of every read on this loop (libuv's alloc callback hands it out). Reads on one loop
     /// happen one at a time and each read callback consumes its bytes before returning, so one buffer
@@ -42,7 +42,9 @@ public final class Loop {
         uv_run(raw, UV_RUN_NOWAIT)
     }
 
-    /// The loop's cached time in milliseconds (updated once per iteration; cheap).
+    /// The loop's cached time in milliseconds (updated once per iteration; cheap, and inlined into
+    /// callers: connections read it several times per request).
+    @inlinable
     public var now: UInt64 { uv_now(raw) }
 
     /// Closes the loop. Throws `UV_EBUSY` while handles are still open; ``openHandles`` names them.

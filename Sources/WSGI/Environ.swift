@@ -13,12 +13,15 @@
 /// thirty strings. Changes are kept beside the source, so the environ behaves exactly like a
 /// dictionary either way.
 public struct Environ: Sendable {
+    // Inlinable where servers and applications touch it on every request (the initializer a server
+    // uses, the string subscript applications read), so that those calls cost no cross-module call.
+
     /// Entries computed on demand, or nil for an environ built by hand.
-    private var source: (any EnvironSource)?
+    @usableFromInline var source: (any EnvironSource)?
     /// Entries set since (every entry of an environ built by hand).
-    private var entries: [String: EnvironValue]
+    @usableFromInline var entries: [String: EnvironValue]
     /// Keys of `source` removed since.
-    private var removed: Set<String> = []
+    @usableFromInline var removed: Set<String> = []
 
     /// An empty environ (servers and tests fill it).
     public init() { entries = [:] }
@@ -30,6 +33,7 @@ public struct Environ: Sendable {
     public init(minimumCapacity count: Int) { entries = Dictionary(minimumCapacity: count) }
 
     /// An environ whose entries are those of `source` until changed.
+    @inlinable
     public init(source: any EnvironSource) {
         self.source = source
         entries = [:]
@@ -38,7 +42,12 @@ public struct Environ: Sendable {
     /// The string value of `key` (every CGI variable is a string); `nil` when absent or not a string.
     /// Assigning `nil` removes the key.
     public subscript(key: String) -> String? {
-        get { self[value: key]?.stringValue }
+        @inlinable
+        get {
+            if !entries.isEmpty, let value = entries[key] { return value.stringValue }
+            guard let source, removed.isEmpty || !removed.contains(key) else { return nil }
+            return source.string(forKey: key)
+        }
         set { self[value: key] = newValue.map(EnvironValue.string) }
     }
 
@@ -94,8 +103,15 @@ public struct Environ: Sendable {
 public protocol EnvironSource: AnyObject, Sendable {
     /// The value of `key`, or nil when the source has no such entry.
     func value(forKey key: String) -> EnvironValue?
+    /// The value of `key` when it is a string, else nil: what `environ[key]` reads. The default
+    /// asks ``value(forKey:)``; a source may answer without building an ``EnvironValue``.
+    func string(forKey key: String) -> String?
     /// Every key the source has.
     var keys: [String] { get }
+}
+
+extension EnvironSource {
+    public func string(forKey key: String) -> String? { value(forKey: key)?.stringValue }
 }
 
 extension Environ: Sequence {

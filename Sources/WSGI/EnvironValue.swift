@@ -20,6 +20,7 @@ public enum EnvironValue: Sendable {
     case other(any Sendable)
 
     /// The string, when this value is one.
+    @inlinable
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

@@ -16,23 +16,25 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
     // A list body is its chunks and a position; any other body is a `Source`, whose payloads are
     // class references. Bodies are copied and stepped for every response, and only class payloads
     // copy and destroy with a plain retain/release (an existential would go through the runtime).
-    private enum Source {
+    // Inlinable where a server steps every body, from another module.
+    @usableFromInline enum Source {
         case iterator(IteratorBox)
         case file(FileWrapper)
     }
 
-    private final class IteratorBox {
-        var iterator: any ResponseIterator
+    @usableFromInline final class IteratorBox {
+        @usableFromInline var iterator: any ResponseIterator
         init(_ iterator: any ResponseIterator) { self.iterator = iterator }
     }
 
-    private var chunks: [Bytes]
-    private var position = 0
-    private var source: Source?
-    private var isClosed = false
+    @usableFromInline var chunks: [Bytes]
+    @usableFromInline var position = 0
+    @usableFromInline var source: Source?
+    @usableFromInline var isClosed = false
 
     /// A body of known chunks (Python's list): `len()` is known, so a one-chunk body gets a computed
     /// Content-Length.
+    @inlinable
     public init(_ chunks: [Bytes]) { self.chunks = chunks }
 
     public init(arrayLiteral chunks: Bytes...) { self.chunks = chunks }
@@ -61,6 +63,7 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
     }
 
     /// The next chunk, or `nil` at the end. May run application code (and so may throw).
+    @inlinable
     public mutating func next() throws -> Bytes? {
         guard !isClosed else { return nil }
         switch source {
@@ -74,6 +77,7 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
     }
 
     /// Releases the body's resources (Python's `close()`); later calls do nothing.
+    @inlinable
     public mutating func close() {
         guard !isClosed else { return }
         isClosed = true
@@ -87,6 +91,7 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
     }
 
     /// Python's `len(iterable)`: the number of chunks when known.
+    @inlinable
     public var count: Int? {
         guard !isClosed else { return nil }
         switch source {
@@ -98,6 +103,7 @@ public struct ResponseBody: ExpressibleByArrayLiteral {
 
     /// The server's own file wrapper, when this body is one and nobody wrapped it: servers use this
     /// to send the file with `sendfile(2)`. Any other body is sent by iteration.
+    @inlinable
     public var fileWrapper: FileWrapper? {
         if !isClosed, case .file(let file)? = source { return file }
         return nil

@@ -20,21 +20,24 @@ public typealias ResponseHeaders = [(String, String)]
 public struct StartResponse {
     public typealias Function = (_ status: String, _ headers: ResponseHeaders, _ error: (any Error)?) throws -> Write
 
-    private enum Implementation {
+    // Inlinable: made and called once per request, from another module (server, application).
+    @usableFromInline enum Implementation {
         case function(Function)
         case starter(any ResponseStarter)
     }
 
-    private let implementation: Implementation
+    @usableFromInline let implementation: Implementation
 
     /// Servers (and middleware that intercepts the call) build one from the function that does the work.
     public init(_ function: @escaping Function) { implementation = .function(function) }
 
     /// Calls go to `starter`: for servers that keep the state of a response in an object anyway,
     /// this costs no closure per request.
+    @inlinable
     public init(_ starter: any ResponseStarter) { implementation = .starter(starter) }
 
     @discardableResult
+    @inlinable
     public func callAsFunction(_ status: String, _ headers: ResponseHeaders, _ error: (any Error)? = nil) throws -> Write {
         switch implementation {
         case .function(let function): return try function(status, headers, error)
@@ -56,18 +59,20 @@ public protocol ResponseStarter: AnyObject {
 /// it, before the returned body's chunks. It is on its way to the client (or buffered for
 /// transmission) when the call returns. New applications return a ``ResponseBody`` instead.
 public struct Write {
-    private enum Implementation {
+    @usableFromInline enum Implementation {
         case function((Bytes) throws -> Void)
         case starter(any ResponseStarter)
     }
 
-    private let implementation: Implementation
+    @usableFromInline let implementation: Implementation
 
     public init(_ function: @escaping (Bytes) throws -> Void) { implementation = .function(function) }
 
     /// Calls go to `starter.write`.
+    @inlinable
     public init(_ starter: any ResponseStarter) { implementation = .starter(starter) }
 
+    @inlinable
     public func callAsFunction(_ data: Bytes) throws {
         switch implementation {
         case .function(let function): try function(data)

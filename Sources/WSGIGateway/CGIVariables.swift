@@ -22,85 +22,85 @@ import SharedBytes
 /// - `SERVER_NAME`: the configured host, or the address the client connected to when the server
 ///   listens on a wildcard address; `SERVER_PORT`, `REMOTE_ADDR`, `REMOTE_PORT` from the socket.
 ///
-/// A view over borrowed bytes: use it while ``bytes`` are valid. Values handed to closures are valid
-/// only during the call.
+/// A view: the head (with its field table), its bytes and the context are borrowed, so copying it
+/// costs nothing; use it while they are valid. Values handed to closures are valid only during the
+/// call. The closures are not generic, so that calls from other modules run specialized code.
 public struct CGIVariables {
-    let head: RequestHead
-    let bytes: UnsafeRawBufferPointer
-    let connection: ConnectionInfo
-    let server: ServerInfo
-    let mountPoint: Bytes
+    /// The parsed head; its ranges are offsets into ``bytes``.
+    public let head: RequestHead
+    /// The head's bytes.
+    public let bytes: UnsafeRawBufferPointer
+    /// Unowned: the caller keeps the context alive while it uses the view (a strong reference would
+    /// be counted on every copy of this value).
+    unowned(unsafe) let context: CGIContext
+    /// The context's mount point (valid while the context is), read for every path.
+    let mountPoint: UnsafeRawBufferPointer
 
-    /// - Parameters:
-    ///   - head: the parsed head; its ranges are offsets into `bytes`.
-    ///   - bytes: the head's bytes.
-    ///   - scriptName: the application's mount point as ISO-8859-1 bytes ("" at the root).
-    public init(head: RequestHead, bytes: UnsafeRawBufferPointer, connection: ConnectionInfo, server: ServerInfo, scriptName: Bytes) {
+    public init(head: RequestHead, bytes: UnsafeRawBufferPointer, context: CGIContext) {
         self.head = head
         self.bytes = bytes
-        self.connection = connection
-        self.server = server
-        self.mountPoint = scriptName
+        self.context = context
+        mountPoint = context.mountPoint.stableBytes
     }
 
     // MARK: Visiting every variable
 
     /// Calls `body` with every variable the request sets, fixed variables first, then one `HTTP_*`
     /// per distinct header field name.
-    public func forEach(_ body: (CGIName, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    public func forEach(_ body: (CGIName, UnsafeRawBufferPointer) -> Void) {
         for variable in CGIVariable.allCases {
-            try withValue(of: variable) { try body(.variable(variable), $0) }
+            withValue(of: variable) { body(.variable(variable), $0) }
         }
         for (index, field) in head.fields.enumerated() {
             let name = self[field.name]
             guard Self.headerField(name) == .http, !isRepeat(index) else { continue }
-            try withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { try body(.header(fieldName: name), $0) }
+            withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { body(.header(fieldName: name), $0) }
         }
     }
 
     // MARK: Looking one up
 
-    /// Calls `body` with the value of `variable`; nil when the request does not set it
-    /// (`CONTENT_TYPE` without the field, `CONTENT_LENGTH` without a fixed length).
+    /// Calls `body` with the value of `variable`. Returns false, without calling it, when the
+    /// request does not set the variable (`CONTENT_TYPE` without the field, `CONTENT_LENGTH`
+    /// without a fixed length).
     @discardableResult
-    public func withValue<R>(of variable: CGIVariable, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    public func withValue(of variable: CGIVariable, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         switch variable {
-        case .requestMethod: return try body(self[head.method])
-        case .scriptName: return try withPath { scriptName, _ in try body(scriptName) }
-        case .pathInfo: return try withPath { _, pathInfo in try body(pathInfo) }
-        case .queryString: return try body(head.query.map { self[$0] } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        case .requestMethod: body(self[head.method])
+        case .scriptName: withPath { scriptName, _ in body(scriptName) }
+        case .pathInfo: withPath { _, pathInfo in body(pathInfo) }
+        case .queryString: body(head.query.map { self[$0] } ?? UnsafeRawBufferPointer(start: nil, count: 0))
         case .contentType:
-            guard let index = head.fields.firstIndex(where: { Self.headerField(self[$0.name]) == .contentType }) else { return nil }
-            return try withJoinedValues(from: index, matching: { Self.headerField($0) == .contentType }, body)
+            guard let index = head.fields.firstIndex(where: { Self.headerField(self[$0.name]) == .contentType }) else { return false }
+            withJoinedValues(from: index, matching: { Self.headerField($0) == .contentType }, body)
         case .contentLength:
-            guard let length = head.contentLength else { return nil }
-            return try Self.withDecimal(length, body)
-        case .serverName:
-            let host = server.host
-            let isWildcard = host.isEmpty || host == "0.0.0.0" || host == "::"
-            return try Self.withUTF8(isWildcard ? connection.localAddress : host, body)
-        case .serverPort: return try Self.withDecimal(connection.localPort, body)
-        case .serverProtocol: return try Self.withUTF8(head.version == .http1_1 ? "HTTP/1.1" : "HTTP/1.0", body)
-        case .serverSoftware: return try Self.withUTF8(server.software, body)
-        case .gatewayInterface: return try Self.withUTF8("CGI/1.1", body)
-        case .remoteAddr: return try Self.withUTF8(connection.remoteAddress, body)
-        case .remotePort: return try Self.withDecimal(connection.remotePort, body)
-        case .requestURI, .rawURI: return try body(self[head.target])
+            guard let length = head.contentLength else { return false }
+            Self.withDecimal(length, body)
+        case .serverName: Self.withUTF8(context.serverName, body)
+        case .serverPort: Self.withDecimal(context.connection.localPort, body)
+        case .serverProtocol: Self.withUTF8(head.version == .http1_1 ? "HTTP/1.1" : "HTTP/1.0", body)
+        case .serverSoftware: Self.withUTF8(context.server.software, body)
+        case .gatewayInterface: Self.withUTF8("CGI/1.1", body)
+        case .remoteAddr: Self.withUTF8(context.connection.remoteAddress, body)
+        case .remotePort: Self.withDecimal(context.connection.remotePort, body)
+        case .requestURI, .rawURI: body(self[head.target])
         }
+        return true
     }
 
-    /// Calls `body` with the value of the `HTTP_*` variable `key` (e.g. `HTTP_USER_AGENT`); nil
-    /// when no field maps to it.
+    /// Calls `body` with the value of the `HTTP_*` variable `key` (e.g. `HTTP_USER_AGENT`). Returns
+    /// false, without calling it, when no field maps to the key.
     @discardableResult
-    public func withHeaderValue<R>(forKey key: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    public func withHeaderValue(forKey key: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         var key = key
-        return try key.withUTF8 { key -> R? in
+        return key.withUTF8 { key -> Bool in
             let prefix = "HTTP_".utf8
-            guard key.count > prefix.count, key.starts(with: prefix) else { return nil }
+            guard key.count > prefix.count, key.starts(with: prefix) else { return false }
             let suffix = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(key)[prefix.count...])
             let matches = { (name: UnsafeRawBufferPointer) in Self.headerField(name) == .http && Self.name(name, mapsTo: suffix) }
-            guard let index = head.fields.firstIndex(where: { matches(self[$0.name]) }) else { return nil }
-            return try withJoinedValues(from: index, matching: matches, body)
+            guard let index = head.fields.firstIndex(where: { matches(self[$0.name]) }) else { return false }
+            withJoinedValues(from: index, matching: matches, body)
+            return true
         }
     }
 
@@ -108,35 +108,34 @@ public struct CGIVariables {
 
     /// Calls `body` with the environ key of the header field `fieldName`: `HTTP_` and the name
     /// upper-cased with `-` as `_` (ASCII: field names are tokens).
-    public static func withHeaderKey<R>(fieldName: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeTemporaryAllocation(byteCount: 5 + fieldName.count, alignment: 1) { key in
+    public static func withHeaderKey(fieldName: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: 5 + fieldName.count, alignment: 1) { key in
             let prefix: StaticString = "HTTP_"
             key.copyMemory(from: UnsafeRawBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
             for (offset, byte) in fieldName.enumerated() { key[5 + offset] = keyByte(byte) }
-            return try body(UnsafeRawBufferPointer(key))
+            body(UnsafeRawBufferPointer(key))
         }
     }
 
     /// The environ key of the header field `fieldName`, as a string.
     public static func headerKey(fieldName: UnsafeRawBufferPointer) -> String {
-        withHeaderKey(fieldName: fieldName) { String(decoding: $0, as: UTF8.self) }
+        var key = ""
+        withHeaderKey(fieldName: fieldName) { key = String(decoding: $0, as: UTF8.self) }
+        return key
     }
 
     // MARK: Path
 
     /// SCRIPT_NAME and PATH_INFO: the decoded path split at the mount point.
-    private func withPath<R>(_ body: (_ scriptName: UnsafeRawBufferPointer, _ pathInfo: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try PercentDecoding.withDecoded(self[head.path]) { path in
-            let mount = mountPoint.stableBytes
-            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+    private func withPath(_ body: (_ scriptName: UnsafeRawBufferPointer, _ pathInfo: UnsafeRawBufferPointer) -> Void) {
+        let mount = mountPoint
+        PercentDecoding.withDecoded(self[head.path]) { path in
             guard !mount.isEmpty, path.count >= mount.count,
                   path.starts(with: mount),
                   path.count == mount.count || path[mount.count] == UInt8(ascii: "/") else {
-                return try body(empty, path)
+                return body(UnsafeRawBufferPointer(start: nil, count: 0), path)
             }
-            return try withExtendedLifetime(mountPoint) {
-                try body(mount, UnsafeRawBufferPointer(rebasing: path[mount.count...]))
-            }
+            body(mount, UnsafeRawBufferPointer(rebasing: path[mount.count...]))
         }
     }
 
@@ -172,9 +171,9 @@ public struct CGIVariables {
 
     /// Calls `body` with the value of field `first` joined by `,` with those of the later fields
     /// that `matching` accepts.
-    private func withJoinedValues<R>(
-        from first: Int, matching: (UnsafeRawBufferPointer) -> Bool, _ body: (UnsafeRawBufferPointer) throws -> R
-    ) rethrows -> R {
+    private func withJoinedValues(
+        from first: Int, matching: (UnsafeRawBufferPointer) -> Bool, _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
         let fields = head.fields
         var total = 0
         var count = 0
@@ -182,8 +181,8 @@ public struct CGIVariables {
             total += fields[index].value.count
             count += 1
         }
-        guard count > 1 else { return try body(self[fields[first].value]) }
-        return try withUnsafeTemporaryAllocation(byteCount: total + count - 1, alignment: 1) { joined in
+        guard count > 1 else { return body(self[fields[first].value]) }
+        withUnsafeTemporaryAllocation(byteCount: total + count - 1, alignment: 1) { joined in
             var offset = 0
             for index in first..<fields.count where matching(self[fields[index].name]) {
                 if offset > 0 {
@@ -194,7 +193,7 @@ public struct CGIVariables {
                 UnsafeMutableRawBufferPointer(rebasing: joined[offset..<offset + value.count]).copyMemory(from: value)
                 offset += value.count
             }
-            return try body(UnsafeRawBufferPointer(joined))
+            body(UnsafeRawBufferPointer(joined))
         }
     }
 
@@ -226,13 +225,13 @@ public struct CGIVariables {
 
     // MARK: Values the server holds
 
-    private static func withUTF8<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    private static func withUTF8(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         var text = text
-        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
-    private static func withDecimal<R>(_ value: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { digits in
+    private static func withDecimal(_ value: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { digits in
             var rest = max(0, value)
             var start = digits.count
             repeat {
@@ -240,7 +239,7 @@ public struct CGIVariables {
                 digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             } while rest > 0
-            return try body(UnsafeRawBufferPointer(rebasing: digits[start...]))
+            body(UnsafeRawBufferPointer(rebasing: digits[start...]))
         }
     }
 }

@@ -5,9 +5,9 @@ enum PercentDecoding {
     /// Calls `body` with `bytes` with every `%XX` escape decoded (a `%` not followed by two hex
     /// digits stays as it is). Without any `%` the bytes are passed as they are; otherwise the
     /// decoded copy lives in temporary memory, valid during the call.
-    static func withDecoded<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        guard bytes.contains(UInt8(ascii: "%")) else { return try body(bytes) }
-        return try withUnsafeTemporaryAllocation(byteCount: bytes.count, alignment: 1) { decoded in
+    static func withDecoded(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard bytes.contains(UInt8(ascii: "%")) else { return body(bytes) }
+        withUnsafeTemporaryAllocation(byteCount: bytes.count, alignment: 1) { decoded in
             var count = 0
             var index = 0
             while index < bytes.count {
@@ -22,7 +22,7 @@ enum PercentDecoding {
                 }
                 count += 1
             }
-            return try body(UnsafeRawBufferPointer(rebasing: decoded[0..<count]))
+            body(UnsafeRawBufferPointer(rebasing: decoded[0..<count]))
         }
     }
 

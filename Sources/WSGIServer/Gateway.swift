@@ -1,14 +1,18 @@
 import HTTPServerCore
 import Logging
 import WSGI
+import WSGIGateway
 
 /// The WSGI gateway for Swift applications: the ``Responder`` that gives every connection a
 /// ``ConnectionGateway``.
 struct Gateway: Responder {
     let context: GatewayContext
 
-    func handler(for connection: ConnectionInfo) -> any RequestHandler {
-        ConnectionGateway(context: context)
+    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler {
+        ConnectionGateway(
+            context: context, recycles: server.applicationThreads == 0,
+            cgi: CGIContext(connection: connection, server: server, mountPoint: context.mountPoint)
+        )
     }
 }
 
@@ -24,20 +28,24 @@ struct Gateway: Responder {
 /// Loop thread only (``accept(_:)``).
 final class ConnectionGateway: RequestHandler {
     private let context: GatewayContext
+    private let recycles: Bool
+    private let cgi: CGIContext
     private var exchange: WSGIExchange?
 
-    init(context: GatewayContext) { self.context = context }
+    init(context: GatewayContext, recycles: Bool, cgi: CGIContext) {
+        self.context = context
+        self.recycles = recycles
+        self.cgi = cgi
+    }
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
-        guard request.server.applicationThreads == 0 else {
-            return WSGIExchange(request, context: context)
-        }
+        guard recycles else { return WSGIExchange(request, context: context, cgi: cgi) }
         // Checked before any other reference to it exists in this scope.
         if isKnownUniquelyReferenced(&exchange), let exchange {
             exchange.reuse(for: request)
             return exchange
         }
-        let fresh = WSGIExchange(request, context: context)
+        let fresh = WSGIExchange(request, context: context, cgi: cgi)
         exchange = fresh
         return fresh
     }

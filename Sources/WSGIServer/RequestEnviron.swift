@@ -21,71 +21,83 @@ import WSGIGateway
 /// reference is the only one again, it is only read, from any thread.
 final class RequestEnviron: EnvironSource, @unchecked Sendable {
     private let gateway: GatewayContext
-    private let connection: ConnectionInfo
-    private let server: ServerInfo
-    private var body: RequestBody
-    /// The parsed head, with a field table of its own; its ranges are offsets into `bytes`.
-    private var head: RequestHead
-    /// The head's bytes: the connection's buffer is reused for the next request.
-    private var bytes: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var count = 0
+    private let cgi: CGIContext
+    // Unchecked exclusivity: see the Sendable argument above (written only while unshared).
+    @exclusivity(unchecked) private var body: RequestBody
+    /// The request's CGI variables, a view of the copies below.
+    @exclusivity(unchecked) private var variables: CGIVariables
+    /// The head's bytes and field table, copied: the connection and the parser reuse theirs for the
+    /// next request.
+    @exclusivity(unchecked) private var bytes: UnsafeMutableRawBufferPointer
+    @exclusivity(unchecked) private var fields: UnsafeMutableBufferPointer<HeaderField>
 
-    init(_ request: borrowing IncomingRequest, gateway: GatewayContext) {
+    init(_ request: borrowing IncomingRequest, gateway: GatewayContext, cgi: CGIContext) {
         self.gateway = gateway
-        connection = request.connection
-        server = request.server
+        self.cgi = cgi
         body = request.body
-        var head = request.head
-        head.fields = []
-        self.head = head
-        capacity = max(256, request.bytes.count)
-        bytes = .allocate(byteCount: capacity, alignment: 16)
+        bytes = .allocate(byteCount: max(256, request.bytes.count), alignment: 16)
+        fields = .allocate(capacity: max(16, request.head.fields.count))
+        variables = CGIVariables(head: request.head, bytes: request.bytes, context: cgi)
         load(request)
     }
 
-    deinit { bytes.deallocate() }
+    deinit {
+        bytes.deallocate()
+        fields.deallocate()
+    }
 
     /// Makes this the environ of `request` (same connection). Only while nothing else holds it.
     func load(_ request: borrowing IncomingRequest) {
-        head.assign(request.head)
         body = request.body
-        if request.bytes.count > capacity {
+        let count = request.bytes.count
+        if count > bytes.count {
             bytes.deallocate()
-            capacity = request.bytes.count
-            bytes = .allocate(byteCount: capacity, alignment: 16)
+            bytes = .allocate(byteCount: count, alignment: 16)
         }
-        count = request.bytes.count
-        if count > 0 { bytes.copyMemory(from: request.bytes.baseAddress!, byteCount: count) }
-    }
-
-    private var variables: CGIVariables {
-        CGIVariables(
-            head: head, bytes: UnsafeRawBufferPointer(start: bytes, count: count),
-            connection: connection, server: server, scriptName: gateway.mountPoint
-        )
+        if count > 0 { bytes.baseAddress!.copyMemory(from: request.bytes.baseAddress!, byteCount: count) }
+        let fieldCount = request.head.fields.count
+        if fieldCount > fields.count {
+            fields.deallocate()
+            fields = .allocate(capacity: fieldCount)
+        }
+        // HeaderField is trivial: initializing over old values needs no deinitialization.
+        if fieldCount > 0 { fields.baseAddress!.initialize(from: request.head.fields.baseAddress!, count: fieldCount) }
+        var head = request.head
+        head.fields = UnsafeBufferPointer(start: fields.baseAddress, count: fieldCount)
+        variables = CGIVariables(head: head, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), context: cgi)
     }
 
     func value(forKey key: String) -> EnvironValue? {
-        if let value = requestValue(forKey: key) { return value }
+        if let text = requestString(forKey: key) { return .string(text) }
+        if let value = wsgiValue(forKey: key) { return value }
         return gateway.extra[key].map(EnvironValue.string)
     }
 
-    /// The entries the request itself sets (before deployer entries).
-    private func requestValue(forKey key: String) -> EnvironValue? {
+    /// What `environ[key]` reads, without building an `EnvironValue`.
+    func string(forKey key: String) -> String? {
+        requestString(forKey: key) ?? wsgiValue(forKey: key)?.stringValue ?? gateway.extra[key]
+    }
+
+    /// A CGI variable the request sets (before deployer entries).
+    private func requestString(forKey key: String) -> String? {
+        var text: String?
         if let variable = CGIVariable(name: key) {
-            return variables.withValue(of: variable) { .string(Latin1.string($0)) }
+            variables.withValue(of: variable) { text = Latin1.string($0) }
+        } else if key.utf8.starts(with: "HTTP_".utf8) {
+            variables.withHeaderValue(forKey: key) { text = Latin1.string($0) }
         }
-        if key.utf8.starts(with: "HTTP_".utf8) {
-            return variables.withHeaderValue(forKey: key) { .string(Latin1.string($0)) }
-        }
+        return text
+    }
+
+    /// The `wsgi.*` entries.
+    private func wsgiValue(forKey key: String) -> EnvironValue? {
         switch key {
         case "wsgi.version": return .version(major: 1, minor: 0)
-        case "wsgi.url_scheme": return .string(server.urlScheme)
+        case "wsgi.url_scheme": return .string(cgi.server.urlScheme)
         case "wsgi.input": return .input(body)
         case "wsgi.errors": return .errors(gateway.errors)
-        case "wsgi.multithread": return .bool(server.multithread)
-        case "wsgi.multiprocess": return .bool(server.multiprocess)
+        case "wsgi.multithread": return .bool(cgi.server.multithread)
+        case "wsgi.multiprocess": return .bool(cgi.server.multiprocess)
         case "wsgi.run_once": return .bool(false)
         // Our input always ends exactly at the end of the body, de-chunked or not.
         case "wsgi.input_terminated": return .bool(true)

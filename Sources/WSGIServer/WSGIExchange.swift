@@ -20,28 +20,34 @@ import WSGIGateway
 /// which orders the hand-over), to the one thread that calls ``next(into:)``; from then on only that
 /// thread uses it.
 final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
+    // Unchecked exclusivity, for every property below: one thread uses the exchange at a time (see
+    // above), and no access overlaps another: application code, run while the body is stepped or the
+    // application is called, reaches the exchange only through `start_response` and `write`, which
+    // touch `rules`, `sink` and the head cache, never the property being changed.
     private let context: GatewayContext
-    private var environ: RequestEnviron
-    private var rules: ResponseProtocol
-    /// The application's body. Unchecked exclusivity: stepping it runs application code, which
-    /// cannot reach this property (private to the exchange, used by one thread).
+    private let cgi: CGIContext
+    @exclusivity(unchecked) private var environ: RequestEnviron
+    @exclusivity(unchecked) private var rules: ResponseProtocol
+    /// The application's body.
     @exclusivity(unchecked) private var body: ResponseBody?
     /// Body chunks pulled so far (to know when a list body is exhausted).
-    private var pulled = 0
+    @exclusivity(unchecked) private var pulled = 0
     /// The rest of the body when it is a file the core sends (`wsgi.file_wrapper`).
-    private var pendingFile: FileSlice?
-    /// Where `write()` data goes: the core's sink, while the application callable runs.
-    private var sink: (any PartSink)?
+    @exclusivity(unchecked) private var pendingFile: FileSlice?
+    /// Where `write()` data goes: the core's sink, while the application callable runs. Unowned: the
+    /// core keeps the sink alive during the call, and this is cleared when the call returns.
+    @exclusivity(unchecked) private unowned(unsafe) var sink: (any PartSink)?
 
     // The last status and headers `start_response` accepted and their encoding, reused while the
     // application passes equal ones (a constant response, a framework's shared defaults).
-    private var lastStatus = ""
-    private var lastHeaders: ResponseHeaders = []
-    private var lastHead: ResponseHead?
+    @exclusivity(unchecked) private var lastStatus = ""
+    @exclusivity(unchecked) private var lastHeaders: ResponseHeaders = []
+    @exclusivity(unchecked) private var lastHead: ResponseHead?
 
-    init(_ request: borrowing IncomingRequest, context: GatewayContext) {
+    init(_ request: borrowing IncomingRequest, context: GatewayContext, cgi: CGIContext) {
         self.context = context
-        environ = RequestEnviron(request, gateway: context)
+        self.cgi = cgi
+        environ = RequestEnviron(request, gateway: context, cgi: cgi)
         rules = ResponseProtocol(isHeadRequest: request.isHead)
     }
 
@@ -54,7 +60,7 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
         if isKnownUniquelyReferenced(&environ) {
             environ.load(request)
         } else {
-            environ = RequestEnviron(request, gateway: context)
+            environ = RequestEnviron(request, gateway: context, cgi: cgi)
         }
     }
 
@@ -148,14 +154,17 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
     /// The checked and encoded head for `status` and `headers`: the last one again when they are
     /// equal to the last ones (compared by value; strings that share storage compare at once).
     private func encodedHead(_ status: String, _ headers: ResponseHeaders) throws -> ResponseHead {
-        if let lastHead, status == lastStatus, headers.count == lastHeaders.count,
-           zip(headers, lastHeaders).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 }) {
-            return lastHead
-        }
+        if let lastHead, status == lastStatus, Self.equal(headers, lastHeaders) { return lastHead }
         let head = try ResponseHeadEncoder.encode(status: status, headers: headers)
         lastStatus = status
         lastHeaders = headers
         lastHead = head
         return head
+    }
+
+    private static func equal(_ a: ResponseHeaders, _ b: ResponseHeaders) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count where a[index].0 != b[index].0 || a[index].1 != b[index].1 { return false }
+        return true
     }
 }

@@ -72,16 +72,16 @@ struct IncrementalFeedingTests {
         #expect(latin1("0\r\nA: 1\r\nB:").withUnsafeBytes { parser.parse($0) } == (.needMore, 9))
         #expect(latin1("B: 2\r\n").withUnsafeBytes { parser.parse($0) } == (.needMore, 6))
         #expect(latin1("\r\nGET").withUnsafeBytes { parser.parse($0) } == (.end, 2))
-        #expect(parser.isBetweenMessages)
+        #expect(Bool(parser.isBetweenMessages))
         #expect(latin1("GET").withUnsafeBytes { parser.parse($0) } == (.needMore, 0))
-        #expect(!parser.isBetweenMessages)
+        #expect(!Bool(parser.isBetweenMessages))
     }
 
     @Test func endFollowsABodylessHeadEvenWithNoBytes() {
         var parser = RequestParser()
         let request = latin1("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(request.withUnsafeBytes { parser.parse($0) } == (.head, request.count))
-        #expect(parser.isBetweenMessages, "the message is complete; only .end is left to collect")
+        #expect(Bool(parser.isBetweenMessages), "the message is complete; only .end is left to collect")
         #expect(parser.parse(UnsafeRawBufferPointer(start: nil, count: 0)) == (.end, 0))
         #expect(parser.parse(UnsafeRawBufferPointer(start: nil, count: 0)) == (.needMore, 0))
     }
@@ -105,36 +105,36 @@ struct IncrementalFeedingTests {
         let good = latin1("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(good.withUnsafeBytes { parser.parse($0) } == (.error(.whitespaceBeforeColon), 0))
         #expect(parser.parse(UnsafeRawBufferPointer(start: nil, count: 0)) == (.error(.whitespaceBeforeColon), 0))
-        #expect(!parser.isBetweenMessages)
+        #expect(!Bool(parser.isBetweenMessages))
         #expect(parser.finish() == .whitespaceBeforeColon)
         #expect(parser.finish() == .whitespaceBeforeColon)
     }
 
     @Test func finishBetweenAndInsideMessages() {
         var parser = RequestParser()
-        #expect(parser.isBetweenMessages)
+        #expect(Bool(parser.isBetweenMessages))
         #expect(parser.finish() == nil)
         #expect(latin1("\r\n\r\n").withUnsafeBytes { parser.parse($0) } == (.needMore, 0))
-        #expect(parser.isBetweenMessages, "empty lines before a request are not part of it")
+        #expect(Bool(parser.isBetweenMessages), "empty lines before a request are not part of it")
         #expect(parser.finish() == nil)
 
         var inHead = RequestParser()
         #expect(latin1("G").withUnsafeBytes { inHead.parse($0) } == (.needMore, 0))
-        #expect(!inHead.isBetweenMessages)
+        #expect(!Bool(inHead.isBetweenMessages))
         #expect(inHead.finish() == .incompleteHead)
         #expect(latin1("GET / HTTP/1.1\r\nHost: a\r\n\r\n").withUnsafeBytes { inHead.parse($0) } == (.error(.incompleteHead), 0))
 
         var inBody = RequestParser()
         let head = latin1("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n")
         #expect(head.withUnsafeBytes { inBody.parse($0) } == (.head, head.count))
-        #expect(!inBody.isBetweenMessages)
+        #expect(!Bool(inBody.isBetweenMessages))
         #expect(latin1("a").withUnsafeBytes { inBody.parse($0) } == (.body(0..<1), 1))
         #expect(inBody.finish() == .incompleteBody)
 
         var complete = RequestParser()
         #expect(head.withUnsafeBytes { complete.parse($0) } == (.head, head.count))
         #expect(latin1("ab").withUnsafeBytes { complete.parse($0) } == (.body(0..<2), 2))
-        #expect(complete.isBetweenMessages, "the body is complete; only .end is left to collect")
+        #expect(Bool(complete.isBetweenMessages), "the body is complete; only .end is left to collect")
         #expect(complete.finish() == nil)
     }
 

@@ -64,8 +64,8 @@ struct RandomizedSplitTests {
     }
 
     /// The parser lives per connection: its inline state must stay small (the field table is on the heap,
-    /// empty until the first request).
+    /// empty until the first request; its pointer, count and capacity are the inline part).
     @Test func parserStateIsSmall() {
-        #expect(MemoryLayout<RequestParser>.size <= 320, "\(MemoryLayout<RequestParser>.size) bytes")
+        #expect(MemoryLayout<RequestParser>.size <= 344, "\(MemoryLayout<RequestParser>.size) bytes")
     }
 }

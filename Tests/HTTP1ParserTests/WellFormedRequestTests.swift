@@ -139,7 +139,7 @@ struct WellFormedRequestTests {
             #expect(event == .head)
             #expect(consumed == request.count)
             #expect(parser.head.fields.count == 4)
-            storage.append(parser.head.fields.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) })
+            storage.append(UnsafeRawPointer(parser.head.fields.baseAddress))
             let end = [UInt8]().withUnsafeBytes { parser.parse($0) }
             #expect(end.event == .end)
         }

@@ -106,50 +106,20 @@ public final class RawClient {
     /// Reads one complete HTTP response (Content-Length, chunked, or until close).
     public func readResponse(timeout: Double = 5, head: Bool = false) throws -> HTTPResponse {
         let deadline = Date().addingTimeInterval(timeout)
-        func fill() throws -> Bool {
+        var closed = false
+        while true {
+            if let (response, used) = try HTTPResponse.parse(pending, head: head, atEOF: closed) {
+                pending.removeFirst(used)
+                return response
+            }
+            if closed {
+                let what = HTTPResponse.endOfHead(pending) == nil ? "a response head" : "the end of the response"
+                throw Failure("connection closed before \(what): \(String(decoding: pending, as: UTF8.self).debugDescription)")
+            }
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { throw Failure("incomplete response within \(timeout)s: \(String(decoding: pending, as: UTF8.self).debugDescription)") }
-            let got = try receiveSome(timeout: remaining)
-            return !got.isEmpty
+            closed = try receiveSome(timeout: remaining).isEmpty
         }
-        var headEnd: Int?
-        while headEnd == nil {
-            headEnd = HTTPResponse.endOfHead(pending)
-            if headEnd == nil, try !fill() { throw Failure("connection closed before a response head: \(String(decoding: pending, as: UTF8.self).debugDescription)") }
-        }
-        var response = try HTTPResponse(head: Array(pending[0..<headEnd!]))
-        var rest = Array(pending[headEnd!...])
-        pending = []
-        let noBody = head || response.status == 204 || response.status == 304 || response.status < 200
-        if noBody {
-            pending = rest
-        } else if let length = response.contentLength {
-            while rest.count < length {
-                pending = rest
-                guard try fill() else { throw Failure("closed after \(pending.count) of \(length) body bytes") }
-                rest = pending
-            }
-            response.body = Array(rest[0..<length])
-            pending = Array(rest[length...])
-        } else if response.isChunked {
-            var decoder = ChunkedDecoder()
-            while true {
-                if let (body, used) = try decoder.decode(rest) {
-                    response.body = body
-                    pending = Array(rest[used...])
-                    break
-                }
-                pending = rest
-                guard try fill() else { throw Failure("closed inside a chunked body") }
-                rest = pending
-            }
-        } else {
-            pending = rest
-            while try fill() {}
-            response.body = pending
-            pending = []
-        }
-        return response
     }
 }
 
@@ -177,6 +147,33 @@ public struct HTTPResponse: CustomStringConvertible, Sendable {
     public var isChunked: Bool { header("Transfer-Encoding")?.lowercased().contains("chunked") ?? false }
 
     public var description: String { "\(status) \(reason) \(headers) \(bodyText.prefix(200).debugDescription)" }
+
+    /// The response at the start of `bytes` (Content-Length, chunked, or delimited by the end of
+    /// the connection) and the number of bytes it takes; nil when `bytes` hold less than one.
+    /// - Parameters:
+    ///   - head: the response answers HEAD (no body whatever its headers say).
+    ///   - atEOF: the connection ended after `bytes`.
+    public static func parse(_ bytes: [UInt8], head: Bool = false, atEOF: Bool = false) throws -> (HTTPResponse, used: Int)? {
+        guard let headEnd = endOfHead(bytes) else { return nil }
+        var response = try HTTPResponse(head: Array(bytes[0..<headEnd]))
+        let rest = Array(bytes[headEnd...])
+        if head || response.status == 204 || response.status == 304 || response.status < 200 {
+            return (response, headEnd)
+        } else if let length = response.contentLength {
+            guard rest.count >= length else { return nil }
+            response.body = Array(rest[0..<length])
+            return (response, headEnd + length)
+        } else if response.isChunked {
+            var decoder = ChunkedDecoder()
+            guard let (body, used) = try decoder.decode(rest) else { return nil }
+            response.body = body
+            return (response, headEnd + used)
+        } else {
+            guard atEOF else { return nil }
+            response.body = rest
+            return (response, bytes.count)
+        }
+    }
 
     static func endOfHead(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }

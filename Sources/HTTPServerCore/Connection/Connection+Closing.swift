@@ -63,24 +63,12 @@ extension Connection {
     /// Closes at once: the application's side is closed (exactly once), queued writes are
     /// cancelled, and the loop forgets the connection in the transport's close callback.
     func close() {
-        let previous = state
-        guard previous != .closed else { return }
+        guard state != .closed else { return }
         state = .closed
         arm(.none)
         pushed.removeAll()
         // Application code (a body's close) runs after the state says closed.
-        switch previous {
-        case .readingBody:
-            let source = pending?.source
-            pending = nil
-            source?.close()
-        case .responding:
-            let response = self.response
-            self.response = nil
-            response?.closeProducer()
-        default:
-            break
-        }
+        exchange.close()
         transport.close()
     }
 
@@ -127,10 +115,8 @@ extension Connection {
     /// `Connection: close`; a connection silent for the whole grace is closed.
     func drain() {
         switch state {
-        case .responding:
-            response?.request.keepAlive = false
-        case .readingBody:
-            pending?.summary.keepAlive = false
+        case .responding, .readingBody:
+            exchange.request.keepAlive = false
         case .awaitingRequest where input.isEmpty && writesInFlight == 0:
             timeout = .headerRead
             deadline = min(deadline == 0 ? UInt64.max : deadline, context.now + Connection.drainGrace)

@@ -51,14 +51,14 @@ extension Connection {
     /// while its bytes are valid.
     func beginRequest(headBytes: UnsafeRawBufferPointer) {
         let method = UnsafeRawBufferPointer(rebasing: headBytes[parser.head.method])
-        var summary = RequestSummary(
-            isHTTP11: parser.head.version == .http1_1,
-            isHead: method.elementsEqual("HEAD".utf8),
+        let isHead = method.count == 4 && method.elementsEqual("HEAD".utf8)
+        exchange.request = RequestSummary(
+            isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
         if context.accessLogger != nil {
             let target = UnsafeRawBufferPointer(rebasing: headBytes[parser.head.target])
-            summary.accessLine = (Latin1.string(method), Latin1.string(target), context.now)
+            accessLine = (Latin1.string(method), Latin1.string(target), context.now)
         }
         if parser.head.expectation == .unsupported {
             refuse(status: 417, detail: "only 100-continue is supported", level: .info)
@@ -79,18 +79,15 @@ extension Connection {
         } else {
             body = RequestBody.empty
         }
-        let source = handler.accept(IncomingRequest(
-            head: parser.head, bytes: headBytes, body: body, isHead: summary.isHead,
-            connection: info, server: context.serverInfo
-        ))
-        pending = PendingRequest(source: source, body: body, summary: summary)
+        exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: body, isHead: isHead))
+        if hasBody { exchange.body = body }
         state = .readingBody
         arm(hasBody ? .bodyRead : .none)
     }
 
     func receiveBody(_ bytes: UnsafeRawBufferPointer) {
         do {
-            try pending?.body.append(bytes)
+            try exchange.body?.append(bytes)
             arm(.bodyRead)
         } catch {
             context.logger.error("cannot store request body", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
@@ -100,18 +97,14 @@ extension Connection {
 
     /// The request is complete: its response starts, on this thread or on the pool.
     func startResponse() {
-        guard let pending else { return }
-        self.pending = nil
-        if pending.body !== RequestBody.empty { pending.body.finish() }
-        let producer: Response.Producer
-        if let runOnPool = context.runOnPool {
-            producer = .pooled(runOnPool(pending.source, self))
-        } else {
-            producer = .inline(pending.source)
-        }
-        response = Response(producer: producer, request: pending.summary)
+        exchange.body?.finish()
+        exchange.body = nil
         state = .responding
         arm(.none)
+        if let runOnPool = context.runOnPool, let source = exchange.source {
+            exchange.source = nil
+            exchange.channel = runOnPool(source, self)
+        }
     }
 
     /// Answers with an error status and finishes: nothing after a refused request is ever read.
@@ -119,10 +112,7 @@ extension Connection {
         context.logger.log(level: level, "refused request", metadata: [
             "peer": "\(peerDescription)", "status": "\(status)", "reason": "\(detail)",
         ])
-        if let pending {
-            self.pending = nil
-            pending.source.close()
-        }
+        exchange.close()
         ErrorResponse.write(status: status, detail: detail, context: context)
         state = .finishing
         arm(.none)
@@ -134,10 +124,7 @@ extension Connection {
         switch state {
         case .readingHead, .readingBody:
             context.logger.debug("client closed mid-request", metadata: ["peer": "\(peerDescription)"])
-            if let pending {
-                self.pending = nil
-                pending.source.close()
-            }
+            exchange.close()
         default:
             break
         }

@@ -7,8 +7,7 @@ extension Connection {
     /// One step of the response in progress.
     /// - Returns: false when it must wait (a part from the pool, the socket for `sendfile`).
     func stepResponse() -> Bool {
-        guard let step = response?.step else { return false }
-        switch step {
+        switch exchange.step {
         case .pull: return pullPart()
         case .readFile(let file): return readFileBlock(file)
         case .sendFile(let transfer): return continueFileTransfer(transfer)
@@ -17,20 +16,17 @@ extension Connection {
 
     /// Asks the application side for its next part and handles it, after any parts it pushed.
     private func pullPart() -> Bool {
-        guard let producer = response?.producer else { return false }
-        switch producer {
-        case .inline(let source):
-            let part = source.next(into: self)
-            if !pushed.isEmpty { handlePushedParts() }
-            // The response may have ended on a pushed part (Content-Length reached): then the
-            // returned part belongs to nothing and is dropped.
-            if state == .responding { handle(part) }
-            return true
-        case .pooled(let channel):
+        if let channel = exchange.channel {
             guard let part = channel.takePart() else { return false }
             handle(part)
             return true
         }
+        guard let part = exchange.source?.next(into: self) else { return false }
+        if !pushed.isEmpty { handlePushedParts() }
+        // The response may have ended on a pushed part (Content-Length reached): then the returned
+        // part belongs to nothing and is dropped.
+        if state == .responding { handle(part) }
+        return true
     }
 
     /// The sink of an application running on this thread: its `write()` data waits here until it
@@ -49,26 +45,24 @@ extension Connection {
     func handle(_ part: ResponsePart) {
         switch part {
         case .head(let head, let chunk, let final):
-            guard let request = response?.request, response?.framing == nil else {
-                return abortResponse("a second response head")
-            }
-            response?.framing = ResponseFraming(head: head, request: request, context: context)
+            guard exchange.framing == nil else { return abortResponse("a second response head") }
+            exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
             if let chunk { appendBody(chunk) }
             if final { completeResponse() }
         case .chunk(let chunk, let final):
-            guard response?.framing != nil else { return abortResponse("body chunk before the response head") }
+            guard exchange.framing != nil else { return abortResponse("body chunk before the response head") }
             appendBody(chunk)
             if final { completeResponse() }
         case .file(let slice):
-            guard let framing = response?.framing else { return abortResponse("file body before the response head") }
-            if let capacity = framing.rawCapacity {
+            guard let capacity = exchange.framing.map(\.rawCapacity) else { return abortResponse("file body before the response head") }
+            if let capacity {
                 let count = min(capacity, slice.length ?? Int.max)
-                response?.step = .sendFile(FileTransfer(descriptor: slice.descriptor, offset: slice.offset, remaining: count))
+                exchange.step = .sendFile(FileTransfer(descriptor: slice.descriptor, offset: slice.offset, remaining: count))
             } else {
-                response?.step = .readFile(FileBody(slice))
+                exchange.step = .readFile(FileBody(slice))
             }
         case .end:
-            guard response?.framing != nil else { return abortResponse("response ended without a head") }
+            guard exchange.framing != nil else { return abortResponse("response ended without a head") }
             completeResponse()
         case .abort(let reason):
             abortResponse(reason)
@@ -76,7 +70,7 @@ extension Connection {
     }
 
     func appendBody(_ chunk: Bytes) {
-        guard state == .responding, !chunk.isEmpty, let outcome = response?.framing?.append(chunk, to: context.out) else { return }
+        guard state == .responding, !chunk.isEmpty, let outcome = exchange.framing?.append(chunk, to: context.out) else { return }
         switch outcome {
         case .more:
             break
@@ -96,15 +90,13 @@ extension Connection {
     /// next request or finish, then close the application's side (its code runs once the
     /// connection has moved on, so it finds the response over).
     func completeResponse() {
-        guard state == .responding, let response, var framing = response.framing else { return }
-        let ending = framing.finish(into: context.out)
-        self.response = nil
+        guard state == .responding, let ending = exchange.framing?.finish(into: context.out), let framing = exchange.framing else { return }
         if case .short(let sent, let declared) = ending {
             context.logger.error("application sent less than its Content-Length; closing the connection", metadata: [
                 "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
             ])
         }
-        logAccess(response.request, status: framing.status, bytes: framing.bodyBytes)
+        if context.accessLogger != nil { logAccess(status: framing.status, bytes: framing.bodyBytes) }
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest
             arm(.keepAliveIdle)
@@ -112,7 +104,7 @@ extension Connection {
             state = .finishing
             arm(.none)
         }
-        response.closeProducer()
+        exchange.close()
         context.responseCompleted()
     }
 
@@ -120,12 +112,11 @@ extension Connection {
     /// still goes out, then the connection finishes without completing the framing, so the client
     /// can tell the response is truncated.
     func abortResponse(_ reason: String) {
-        guard state == .responding, let response else { return }
+        guard state == .responding else { return }
         context.logger.error("response aborted", metadata: ["peer": "\(peerDescription)", "reason": "\(reason)"])
-        self.response = nil
         state = .finishing
         arm(.none)
-        response.closeProducer()
+        exchange.close()
     }
 
     // MARK: Files
@@ -138,7 +129,7 @@ extension Connection {
                 handle(.end)
                 return true
             }
-            response?.step = .readFile(file)
+            exchange.step = .readFile(file)
             handle(.chunk(block, final: false))
         } catch {
             handle(.abort("file body: \(error)"))
@@ -168,7 +159,7 @@ extension Connection {
                 transfer.offset += sent
                 transfer.remaining -= sent
                 budget -= sent
-                response?.framing?.recordRawBytes(sent)
+                exchange.framing?.recordRawBytes(sent)
             }
         } catch {
             context.logger.debug("sendfile failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
@@ -177,7 +168,7 @@ extension Connection {
         }
         guard transfer.remaining == 0 || fileEnded else {
             // The socket is full, or this connection had its turn: continue when it can write.
-            response?.step = .sendFile(transfer)
+            exchange.step = .sendFile(transfer)
             return waitUntilWritable()
         }
         completeResponse()
@@ -208,9 +199,9 @@ extension Connection {
 
     // MARK: Access log
 
-    func logAccess(_ request: RequestSummary, status: Int, bytes: Int) {
+    func logAccess(status: Int, bytes: Int) {
         guard let logger = context.accessLogger else { return }
-        let line = request.accessLine
+        let line = accessLine
         logger.info("\(line?.method ?? "-") \(line?.target ?? "-") \(status)", metadata: [
             "peer": "\(peerDescription)",
             "status": "\(status)",

@@ -10,10 +10,11 @@ import UVLoop
 /// and written before the next is asked for (Connection+Responding); every event ends in
 /// ``settle()``, which flushes output and decides about reading and closing (Connection+Closing).
 ///
-/// Where the connection is lives in one place, ``state``; ``pending`` and ``response`` hold the data
-/// of the two states that have any. Two facts are orthogonal to it: the peer may have finished
-/// sending (``inputEnded``), and writes of ours may be in flight (``writesInFlight``: nothing
-/// advances meanwhile, so output stays in order and the application never outruns the client).
+/// Where the connection is lives in one place, ``state``; ``exchange`` holds the request and
+/// response in progress (in ``State/readingBody`` and ``State/responding``). Two facts are
+/// orthogonal to the state: the peer may have finished sending (``inputEnded``), and writes of ours
+/// may be in flight (``writesInFlight``: nothing advances meanwhile, so output stays in order and
+/// the application never outruns the client).
 ///
 /// Nothing re-enters the connection: the application's `write()` data is queued as parts
 /// (``push(_:)``) and handled once the application returns control.
@@ -26,9 +27,9 @@ final class Connection: PartSink {
         case awaitingRequest
         /// Part of a request head arrived.
         case readingHead
-        /// The head was accepted (``pending``); the body, if any, is arriving.
+        /// The head was accepted (``exchange``); the body, if any, is arriving.
         case readingBody
-        /// The application's response is in progress (``response``).
+        /// The application's response is in progress (``exchange``).
         case responding
         /// No further request will be read: what is queued (the last response, or a refusal) is
         /// written, then FIN.
@@ -39,42 +40,44 @@ final class Connection: PartSink {
     }
 
     let id: Int
-    /// The context outlives its connections (the loop ends only after every connection's close
-    /// callback): that makes the unchecked reference safe, and it is read many times per request.
-    unowned(unsafe) let context: LoopContext
+    /// What this loop's connections share. A strong `let`, read many times per request: the
+    /// compiler borrows it from `self` without reference counting (an `unowned` reference would be
+    /// retained around every use).
+    let context: LoopContext
     let transport: any ConnectionTransport
     let info: ConnectionInfo
     /// The application side of this connection's requests.
     let handler: any RequestHandler
 
-    var state = State.awaitingRequest
-    /// The request whose body is arriving; set exactly in ``State/readingBody``.
-    var pending: PendingRequest?
-    /// The response in progress; set exactly in ``State/responding``.
-    // Unchecked exclusivity (here and below): mutated in place on every step of every request, on
-    // the loop thread only, and never re-entered while being changed (parts pushed by the
-    // application are queued, not handled, while it runs), so the runtime's bookkeeping buys nothing.
-    @exclusivity(unchecked) var response: Response?
+    // Unchecked exclusivity, for every property below: read and changed in place several times per
+    // request, on the loop thread only, and never re-entered while being changed (parts the
+    // application pushes are queued, not handled, while it runs); the runtime's bookkeeping, tens of
+    // instructions per access, buys nothing here.
+    @exclusivity(unchecked) var state = State.awaitingRequest
+    /// The request and response in progress.
+    @exclusivity(unchecked) var exchange = Exchange()
     @exclusivity(unchecked) var parser: RequestParser
     /// Unconsumed input: a partial head, or pipelined requests waiting for the current response.
     @exclusivity(unchecked) var input = InputBuffer()
     /// Parts the application pushed (`write()`) while it ran on this thread, in order.
-    var pushed: [ResponsePart] = []
+    @exclusivity(unchecked) var pushed: [ResponsePart] = []
     /// The peer sent FIN: requests already received are answered, then the connection closes.
-    var inputEnded = false
+    @exclusivity(unchecked) var inputEnded = false
     /// Asynchronous writes, or a wait for writability, in flight.
-    var writesInFlight = 0
+    @exclusivity(unchecked) var writesInFlight = 0
+    /// Method, target and start of the request, kept only when access logging is on.
+    @exclusivity(unchecked) var accessLine: (method: String, target: String, start: UInt64)?
 
     // The timeout in force, checked by the loop's sweep.
-    var timeout = Timeout.none
-    var deadline: UInt64 = 0
+    @exclusivity(unchecked) var timeout = Timeout.none
+    @exclusivity(unchecked) var deadline: UInt64 = 0
 
     init(id: Int, context: LoopContext, transport: any ConnectionTransport, info: ConnectionInfo) {
         self.id = id
         self.context = context
         self.transport = transport
         self.info = info
-        handler = context.responder.handler(for: info)
+        handler = context.responder.handler(for: info, on: context.serverInfo)
         parser = RequestParser(limits: context.configuration.limits, leniencies: context.configuration.leniencies)
     }
 
@@ -153,7 +156,7 @@ final class Connection: PartSink {
                 // Once the head is out, whatever is queued reaches the kernel before the next part
                 // is asked for. Before the head nothing of this response is queued (only earlier
                 // pipelined responses, which may wait and leave in one write with this one).
-                if response?.framing != nil && !context.out.isEmpty {
+                if exchange.framing != nil && !context.out.isEmpty {
                     // Fairness: after a run of writes the kernel took at once, queue the next one
                     // asynchronously so that the other connections of this loop get their turn.
                     flushes += 1

@@ -1,36 +1,19 @@
 /// What the framing of a response needs to know about the request it answers.
 struct RequestSummary {
-    var isHTTP11: Bool
-    var isHead: Bool
+    var isHTTP11 = true
+    var isHead = false
     /// The client allows keeping the connection and the server is not closing it.
-    var keepAlive: Bool
-    /// Method and target, kept only when access logging is on.
-    var accessLine: (method: String, target: String, start: UInt64)?
+    var keepAlive = true
 }
 
-/// A request whose head was accepted and whose body is arriving (``Connection/State/readingBody``).
-struct PendingRequest {
-    /// What ``RequestHandler/accept(_:)`` returned; started once the body is complete.
-    let source: any ResponseSource
-    let body: RequestBody
-    var summary: RequestSummary
-}
-
-/// The response in progress on a connection (``Connection/State/responding``): where its parts come
-/// from, how they are framed, and what the connection does next.
-struct Response {
-    /// Where the parts come from.
-    enum Producer {
-        /// The application runs on the loop thread: parts are pulled by calling the source.
-        case inline(any ResponseSource)
-        /// The application runs on a pool thread: parts arrive through the channel.
-        case pooled(PoolChannel)
-    }
-
-    /// Where the next part of this response comes from. (Once the head is out, whatever is queued
+/// The request and response in progress on a connection: filled when a head is accepted
+/// (``Connection/State/readingBody``), used while the response runs (``Connection/State/responding``),
+/// emptied when it ends. A plain value kept inside the connection and changed in place.
+struct Exchange {
+    /// Where the next part of the response comes from. (Once the head is out, whatever is queued
     /// reaches the kernel before each step, so the application never runs ahead of the client.)
     enum Step {
-        /// The producer.
+        /// The application side: the source, or the pool channel.
         case pull
         /// The rest of the body is read from a file block by block (chunked framing).
         case readFile(FileBody)
@@ -38,23 +21,28 @@ struct Response {
         case sendFile(FileTransfer)
     }
 
-    let producer: Producer
-    var request: RequestSummary
-    /// Decided by the head; nil until the head arrived.
+    /// What the handler returned for the request, until it is handed to a pool thread. Closed
+    /// exactly once: here, or by the pool thread (told through ``channel``).
+    var source: (any ResponseSource)?
+    /// With application threads, once the response started: where its parts arrive.
+    var channel: PoolChannel?
+    /// The request body while it arrives.
+    var body: RequestBody?
+    var request = RequestSummary()
+    /// Decided by the response head; nil until it arrived.
     var framing: ResponseFraming?
     var step = Step.pull
 
-    init(producer: Producer, request: RequestSummary) {
-        self.producer = producer
-        self.request = request
-    }
-
-    /// Closes the application's side exactly once: the source itself when it runs here, else the
-    /// pool thread, told through the channel.
-    func closeProducer() {
-        switch producer {
-        case .inline(let source): source.close()
-        case .pooled(let channel): channel.finish()
+    /// Ends the application's side exactly once (its code may run: call after the connection has
+    /// moved on) and empties the exchange.
+    mutating func close() {
+        let source = self.source
+        let channel = self.channel
+        self = Exchange()
+        if let channel {
+            channel.finish()
+        } else {
+            source?.close()
         }
     }
 }

@@ -8,11 +8,10 @@ import UVLoop
 ///
 /// Kept apart from ``ServerLoop`` (listener, timers, mailbox) so that a connection can be driven
 /// without a running loop, from bytes, by the in-memory tests. Thread: the loop's thread only.
-/// Lifetime: outlives its connections (its owner ends only after every connection closed).
+/// Lifetime: held by its loop and by each of its connections.
 final class LoopContext {
-    /// The loop's clock (`uv_now`). `unowned(unsafe)`: the loop outlives the context's users, and
-    /// the clock is read several times per request.
-    unowned(unsafe) let loop: Loop
+    /// The loop (for its clock).
+    let loop: Loop
     let configuration: ServerConfiguration
     let logger: Logger
     let accessLogger: Logger?
@@ -24,10 +23,11 @@ final class LoopContext {
     /// The `Date` line, refreshed by the loop's sweep. Unchecked exclusivity: loop thread only,
     /// read in place by the framing of every response.
     @exclusivity(unchecked) var date = DateCache()
-    /// `Server: ...\r\n`.
-    let serverLine: [UInt8]
+    /// `Server: ...\r\n`, in memory of its own (freed in `deinit`).
+    let serverLine: UnsafeRawBufferPointer
     /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
-    var isDraining = false
+    /// Unchecked exclusivity: loop thread only, read on every request.
+    @exclusivity(unchecked) var isDraining = false
 
     /// Timeouts in milliseconds.
     private let headerRead, bodyRead, keepAliveIdle, write, lingeringClose: UInt64
@@ -47,7 +47,10 @@ final class LoopContext {
         self.accessLogger = configuration.accessLogger
         self.responder = responder
         self.serverInfo = serverInfo
-        serverLine = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
+        let line = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: line.count, alignment: 1)
+        line.withUnsafeBytes { storage.copyMemory(from: $0) }
+        serverLine = UnsafeRawBufferPointer(storage)
         let timeouts = configuration.timeouts
         headerRead = timeouts.headerRead.milliseconds
         bodyRead = timeouts.bodyRead.milliseconds
@@ -55,6 +58,8 @@ final class LoopContext {
         write = timeouts.write.milliseconds
         lingeringClose = timeouts.lingeringClose.milliseconds
     }
+
+    deinit { serverLine.deallocate() }
 
     /// The loop's cached time in milliseconds.
     var now: UInt64 { loop.now }

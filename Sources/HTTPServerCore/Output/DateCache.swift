@@ -1,13 +1,19 @@
 import Glibc
 
 /// The `Date` header line (`Date: Tue, 25 Nov 2026 03:45:41 GMT\r\n`), formatted at most once per
-/// second. One per loop; loop thread only.
-struct DateCache {
-    /// The header line, CRLF included. Always 37 bytes.
-    private(set) var line: [UInt8] = Array(repeating: 0, count: 37)
+/// second. One per loop; loop thread only. The line lives in memory of its own (noncopyable: one
+/// owner frees it), so that copying it into every response head counts no references.
+struct DateCache: ~Copyable {
+    private static let length = 37
+    private let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: DateCache.length, alignment: 1)
     private var second: time_t = -1
 
     init() { refresh() }
+
+    deinit { storage.deallocate() }
+
+    /// The header line, CRLF included; valid until the next ``refresh()``.
+    var line: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
 
     /// Re-formats the line when the wall-clock second changed.
     mutating func refresh() {
@@ -35,7 +41,7 @@ struct DateCache {
         text.append(":")
         appendTwoDigits(Int(parts.tm_sec), to: &text)
         text.append(" GMT\r\n")
-        line = Array(text.bytes(0..<text.count))
+        storage.copyMemory(from: text.bytes(0..<DateCache.length))
     }
 
     private func appendTwoDigits(_ value: Int, to text: inout OutputBuffer) {

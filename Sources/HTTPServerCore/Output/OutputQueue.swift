@@ -31,6 +31,7 @@ final class OutputQueue {
     var isEmpty: Bool { pieces.isEmpty && scratch.count == segmentStart }
 
     /// Appends small bytes by copying them into the scratch buffer.
+    @inline(__always)
     func withScratch<R>(_ body: (inout OutputBuffer) -> R) -> R { body(&scratch) }
 
     /// Appends a body chunk: referenced when large (and a piece slot is free), copied otherwise.

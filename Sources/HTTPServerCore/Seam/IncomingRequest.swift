@@ -1,7 +1,8 @@
 import HTTP1Parser
 
 /// A request as the core hands it to a ``RequestHandler``. Valid only during `accept`, on the loop
-/// thread: ``bytes`` point into the connection's input.
+/// thread: ``bytes`` point into the connection's input and the head's fields into the parser's
+/// table. (The connection and the server were given to the handler when the connection opened.)
 public struct IncomingRequest {
     /// The parsed head; its ranges are offsets into ``bytes``.
     public let head: RequestHead
@@ -11,8 +12,6 @@ public struct IncomingRequest {
     public let body: RequestBody
     /// Whether the method is `HEAD` (the response then carries no body).
     public let isHead: Bool
-    public let connection: ConnectionInfo
-    public let server: ServerInfo
 }
 
 /// The addresses of a connection, as CGI wants them.

@@ -15,7 +15,7 @@
 /// Turns connections into request handlers. One per server, shared by its loops.
 public protocol Responder: Sendable {
     /// The handler of a newly accepted connection's requests. Loop thread; must not block.
-    func handler(for connection: ConnectionInfo) -> any RequestHandler
+    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler
 }
 
 /// The requests of one connection, one at a time. Owned by the connection; loop thread only. A
