@@ -94,6 +94,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WSGIGatewayTests",
+            dependencies: ["WSGIGateway", "HTTPServerCore", "HTTP1Parser", "WSGI"],
+            swiftSettings: strict
+        ),
+        // The in-memory tier: a real Connection (parser, response protocol, framing) driven from
+        // bytes through a transport in memory, with the Swift gateway behind it; no sockets.
+        .testTarget(
+            name: "ConnectionTests",
+            dependencies: ["HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "UVLoopTests",
             dependencies: ["UVLoop", "CLibUV"],
             swiftSettings: strict

@@ -21,7 +21,18 @@ import WSGI
 ///
 /// Threading: stateless; any number of requests may run it at once.
 public struct EchoApp: WSGIApplication {
-    public init() {}
+    /// How `/stream` waits `delay_ms` between chunks.
+    private let pause: @Sendable (_ milliseconds: Int) -> Void
+
+    /// `/stream` blocks the application's thread for `delay_ms` between chunks.
+    public init() {
+        pause = { RepeatedChunks.sleep(milliseconds: $0) }
+    }
+
+    /// - Parameter pause: how `/stream` waits `delay_ms` between chunks (tests pass a recorder).
+    public init(pause: @escaping @Sendable (_ milliseconds: Int) -> Void) {
+        self.pause = pause
+    }
 
     public func callAsFunction(_ environ: Environ, _ startResponse: StartResponse) throws -> ResponseBody {
         let path = environ["PATH_INFO", default: ""]
@@ -63,7 +74,8 @@ public struct EchoApp: WSGIApplication {
         let chunks = try RepeatedChunks(
             count: max(0, query.integer("n") ?? 5),
             size: max(0, query.integer("size") ?? 10),
-            pauseMilliseconds: max(0, query.integer("delay_ms") ?? 0)
+            pauseMilliseconds: max(0, query.integer("delay_ms") ?? 0),
+            pause: pause
         )
         _ = try RequestBody(reading: environ)
         try startResponse("200 OK", [("Content-Type", "text/plain")])

@@ -19,31 +19,34 @@ struct RepeatedChunks: ResponseIterator {
 
     private let chunk: Bytes
     private let pauseMilliseconds: Int
+    private let pause: @Sendable (_ milliseconds: Int) -> Void
     private var remaining: Int
     private var started = false
 
     /// Throws ``DemoAppError`` when `size` exceeds ``maxChunkSize``.
-    init(count: Int, size: Int, pauseMilliseconds: Int = 0) throws {
+    /// - Parameter pause: how to wait between chunks (tests observe it; the default sleeps).
+    init(count: Int, size: Int, pauseMilliseconds: Int = 0, pause: @escaping @Sendable (_ milliseconds: Int) -> Void = { sleep(milliseconds: $0) }) throws {
         guard size <= Self.maxChunkSize else {
             throw DemoAppError("chunk size \(size) is above the limit of \(Self.maxChunkSize) bytes")
         }
         chunk = Bytes([UInt8](repeating: UInt8(ascii: "x"), count: size))
         remaining = count
         self.pauseMilliseconds = pauseMilliseconds
+        self.pause = pause
     }
 
     mutating func next() throws -> Bytes? {
         guard remaining > 0 else { return nil }
-        if started && pauseMilliseconds > 0 { sleep(milliseconds: pauseMilliseconds) }
+        if started && pauseMilliseconds > 0 { pause(pauseMilliseconds) }
         started = true
         remaining -= 1
         return chunk
     }
-}
 
-/// Blocks the calling thread (the application's) for `milliseconds`, resuming after signals.
-private func sleep(milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    /// Blocks the calling thread (the application's) for `milliseconds`, resuming after signals.
+    static func sleep(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    }
 }

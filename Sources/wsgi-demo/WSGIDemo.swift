@@ -15,7 +15,8 @@ struct WSGIDemo: ParsableCommand {
         discussion: """
             Prints "Listening on http://HOST:PORT" once bound. SIGTERM drains in-flight requests \
             and exits 0; SIGINT, or a second SIGTERM, stops at once (exit 0). With --workers, \
-            SIGHUP starts new workers and drains the old ones.
+            SIGHUP starts new workers and drains the old ones. Exit status 70 means an event loop \
+            did not close cleanly (a bug, logged).
             """
     )
 
@@ -119,6 +120,8 @@ struct WSGIDemo: ParsableCommand {
             server.shutdown(graceful: signal == SIGTERM && count == 1)
         }
         server.serveForever()
+        // A handle left open is a bug (already logged): fail the exit status so it is noticed.
+        if !server.closedCleanly { throw ExitCode(70) }
     }
 
     private func bootstrapLogging() {

@@ -181,17 +181,6 @@ final class Shared<Value: Sendable>: Sendable {
     func update(_ change: (inout Value) -> Void) { mutex.withLock { change(&$0) } }
 }
 
-/// Polls `condition` until it holds or `timeout` seconds pass (for effects that happen on another
-/// thread after the response is on the wire, such as `close()` on a pool thread).
-func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-        if Date() >= deadline { return false }
-        usleep(2_000)
-    }
-    return true
-}
-
 /// A harness expectation that could not be met on the wire (timeout, early close).
 struct HarnessFailure: Error, CustomStringConvertible {
     let description: String

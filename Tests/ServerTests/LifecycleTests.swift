@@ -23,18 +23,19 @@ import WSGIServer
 
     @Test func gracefulShutdownAnswersKeepAliveWithConnectionClose() throws {
         let gate = Gate()
+        let started = Counter()
         let server = try TestServer(app: { _, startResponse in
+            started.increment()
             gate.wait()
             try startResponse("200 OK", [("Content-Length", "4")])
             return ["done"]
         }, configure: { $0.threads = 1 })
         let client = try server.client()
         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        usleep(100_000)
+        #expect(started.wait { $0 == 1 } == 1, "the request is in flight")
         server.server.shutdown(graceful: true)
-        usleep(200_000)
-        // The listener is closed: new connections are refused.
-        #expect(throws: RawClient.Failure.self) { try RawClient(port: server.port) }
+        // The listener closes: new connections are refused.
+        #expect(eventually { (try? RawClient(port: server.port)) == nil })
         gate.open()
         let response = try client.readResponse()
         #expect(response.bodyText == "done")
@@ -64,18 +65,21 @@ import WSGIServer
                     return "group"
                 }
                 tasks.addTask {
-                    let response = try await Task.detached {
+                    let response = try await onOwnThread {
                         let client = try RawClient(port: port)
                         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
                         return try client.readResponse(timeout: 20)
-                    }.value
+                    }
                     #expect(response.bodyText == "done")
                     #expect(response.header("Connection") == "close")
                     return "client"
                 }
-                _ = await Task.detached { started.wait { $0 >= 1 } }.value
+                _ = try await onOwnThread { started.wait { $0 >= 1 } }
                 trigger.triggerGracefulShutdown()
-                try await Task.sleep(for: .milliseconds(100))
+                // The loop has begun its graceful shutdown once its listener is closed; only then is
+                // the response in flight sure to be answered with Connection: close.
+                let draining = try await onOwnThread { eventually { (try? RawClient(port: port)) == nil } }
+                #expect(draining)
                 gate.open()
                 var finished: [String] = []
                 for try await name in tasks { finished.append(name) }
@@ -83,6 +87,7 @@ import WSGIServer
             }
         }
         #expect(server.state == .stopped)
+        #expect(server.closedCleanly)
     }
 
     @Test func crashedWorkerIsReplacedWhileOthersServe() throws {
@@ -109,6 +114,7 @@ import WSGIServer
         let failures = Counter()
         let successes = Counter()
         let stop = Gate()
+        let stopped = Gate()
         let port = demo.port
         let load = Thread {
             while !stop.wait(timeout: 0) {
@@ -118,6 +124,7 @@ import WSGIServer
                     failures.increment()
                 }
             }
+            stopped.open()
         }
         load.start()
         successes.wait { $0 >= 50 }
@@ -126,7 +133,7 @@ import WSGIServer
         let before = successes.count
         successes.wait { $0 >= before + 50 }
         stop.open()
-        usleep(200_000)
+        #expect(stopped.wait(), "the load thread finished its last request")
         #expect(failures.count == 0)
         #expect(demo.waitForLog("worker started", count: 4))
         demo.signal(SIGTERM)

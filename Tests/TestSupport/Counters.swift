@@ -28,6 +28,29 @@ public final class Gate: Sendable {
     public func wait(timeout: Double = 10) -> Bool { semaphore.wait(timeout: .now() + timeout) == .success }
 }
 
+/// Waits for an event another thread or process causes: polls `condition` until it holds, or
+/// `timeout` seconds pass (a bound for failures, not a duration the test relies on).
+public func eventually(timeout: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        if Date() >= deadline { return false }
+        usleep(2_000)
+    }
+    return true
+}
+
+/// Runs blocking test code (a socket client, a wait) on a thread of its own and awaits its result.
+///
+/// Blocking inside a Swift concurrency task would hold one of the cooperative pool's few threads
+/// (two on a two-core machine): the tasks the test waits for could then never run.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}
+
 /// Memory of a process, from /proc.
 public enum ProcessMemory {
     /// Resident set size in bytes (VmRSS), or peak (VmHWM).

@@ -1,15 +1,20 @@
 import Foundation
+import Synchronization
 import Logging
+import Testing
 import WSGIServer
 
 /// A server on 127.0.0.1 and a free port, run in this process on its own thread, for tests.
-/// ``stop()`` shuts it down and waits until every loop has ended.
+/// ``stop()`` shuts it down, waits until every loop has ended, and checks that each closed cleanly
+/// (no libuv handle left open): every live-server test ends with that check.
 public final class TestServer: @unchecked Sendable {
     // @unchecked: `server` is immutable and Sendable; `thread`/`finished` are written once by
     // `init` before the object is shared and read by `stop()`, which waits on the semaphore the
     // serving thread signals last.
     public let server: WSGIServer
     private let finished = DispatchSemaphore(value: 0)
+    /// Whether `finished` was consumed (the semaphore is signalled once).
+    private let stoppedState = Mutex(false)
 
     public var port: Int { server.port }
 
@@ -33,15 +38,26 @@ public final class TestServer: @unchecked Sendable {
         }
     }
 
-    /// A server running `app` wrapped in the Validator... (see ConformanceTests).
-    public func stop(graceful: Bool = false, timeout: Double = 10) {
+    /// Stops the server (at once unless `graceful`) and checks that it stopped with every event
+    /// loop closed cleanly. Idempotent.
+    public func stop(graceful: Bool = false, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) {
         server.shutdown(graceful: graceful)
-        _ = finished.wait(timeout: .now() + timeout)
+        _ = waitUntilStopped(timeout: timeout, sourceLocation: sourceLocation)
     }
 
-    /// Waits for the server to stop by itself (after a shutdown triggered elsewhere).
-    public func waitUntilStopped(timeout: Double = 10) -> Bool {
-        finished.wait(timeout: .now() + timeout) == .success
+    /// Waits for the server to stop by itself (after a shutdown triggered elsewhere); checks, as
+    /// ``stop(graceful:timeout:sourceLocation:)`` does, that its loops closed cleanly.
+    @discardableResult
+    public func waitUntilStopped(timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        let stopped = stoppedState.withLock { stopped -> Bool in
+            if !stopped { stopped = finished.wait(timeout: .now() + timeout) == .success }
+            return stopped
+        }
+        #expect(stopped, "the server did not stop within \(timeout) s", sourceLocation: sourceLocation)
+        if stopped {
+            #expect(server.closedCleanly, "an event loop did not close cleanly (a libuv handle was left open)", sourceLocation: sourceLocation)
+        }
+        return stopped
     }
 
     public func client() throws -> RawClient { try RawClient(port: port) }

@@ -58,4 +58,42 @@ import WSGI
         #expect(bytes.description == "a\"b\n")
         #expect(bytes.debugDescription == #"b"a\"b\n""#)
     }
+
+    @Test func foreignBytesKeepTheirOwnerUntilTheLastCopyGoes() {
+        let released = ReleaseCount()
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 6, alignment: 1)
+        memory.copyMemory(from: Array("foreign".utf8), byteCount: 6)
+        var bytes: Bytes? = Bytes(borrowing: memory, count: 6, owner: FreeingOwner(memory, released))
+        #expect(bytes?.withUnsafeBytes { $0.baseAddress } == UnsafeRawPointer(memory), "viewed where it lies")
+        var slice: Bytes? = bytes?.slice(1..<4)
+        #expect(slice?.utf8String == "ore")
+        #expect(slice?.withUnsafeBytes { $0.baseAddress } == UnsafeRawPointer(memory + 1))
+        bytes = nil
+        #expect(released.value == 0, "the slice still holds the owner")
+        slice = nil
+        #expect(released.value == 1)
+        _ = slice
+    }
+}
+
+private final class ReleaseCount: @unchecked Sendable {
+    // @unchecked: used by one test on one thread.
+    var value = 0
+}
+
+/// Stands for foreign memory: frees it and counts when released.
+private final class FreeingOwner: ByteOwner, @unchecked Sendable {
+    // @unchecked: the memory is not written after the owner is made; freed only in deinit.
+    let memory: UnsafeMutableRawPointer
+    let released: ReleaseCount
+
+    init(_ memory: UnsafeMutableRawPointer, _ released: ReleaseCount) {
+        self.memory = memory
+        self.released = released
+    }
+
+    deinit {
+        released.value += 1
+        memory.deallocate()
+    }
 }

@@ -1,0 +1,82 @@
+import Logging
+import Testing
+import TestSupport
+import UVLoop
+import WSGI
+@testable import HTTPServerCore
+@testable import WSGIServer
+
+/// One connection driven from bytes, without sockets: the real ``Connection`` (parser, limits,
+/// framing, keep-alive, pipelining) with the real Swift WSGI gateway behind it (response protocol,
+/// environ), over a ``MemoryTransport``. The loop exists only for its clock; it never runs.
+final class MemoryConnection {
+    let transport = MemoryTransport()
+    let connection: Connection
+    private let loop: Loop
+    private let context: LoopContext
+    /// Times the connection's close callback reached the loop.
+    private(set) var closeCallbacks = 0
+
+    init(app: @escaping Application, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 8000)
+        configuration.logger = TestServer.quietLogger()
+        configure(&configuration)
+        loop = try Loop()
+        let server = ServerInfo(
+            software: configuration.serverSoftware, urlScheme: "http", host: configuration.host,
+            applicationThreads: 0, multithread: false, multiprocess: false
+        )
+        let gateway = Gateway(context: GatewayContext(application: app, scriptName: "", extra: [:], logger: configuration.logger))
+        context = LoopContext(loop: loop, configuration: configuration, responder: gateway, serverInfo: server)
+        let info = ConnectionInfo(remoteAddress: "192.0.2.7", remotePort: 40000, localAddress: "127.0.0.1", localPort: 8000)
+        connection = Connection(id: 1, context: context, transport: transport, info: info)
+        transport.connection = connection
+        context.connectionClosed = { [weak self] _ in self?.closeCallbacks += 1 }
+        connection.start()
+    }
+
+    deinit {
+        if !transport.isClosed { connection.close() }
+        transport.runEvents()
+        try? loop.close()
+    }
+
+    /// The client sends `text` (bytes 1:1 from the string's scalars up to U+00FF).
+    func send(_ text: String) { send(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) }
+
+    func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { connection.received($0) }
+        transport.runEvents()
+    }
+
+    /// The client half-closes (FIN).
+    func sendEOF() {
+        connection.receivedEOF()
+        transport.runEvents()
+    }
+
+    var state: Connection.State { connection.state }
+
+    /// Every complete response written so far (taken from the output); `head` for answers to HEAD.
+    func responses(head: Bool = false) throws -> [HTTPResponse] {
+        var bytes = transport.takeOutput()
+        var found: [HTTPResponse] = []
+        while let (response, used) = try HTTPResponse.parse(bytes, head: head, atEOF: transport.isShutDown || transport.isClosed) {
+            found.append(response)
+            bytes.removeFirst(used)
+            if bytes.isEmpty { break }
+        }
+        #expect(bytes.isEmpty, "bytes after the last complete response: \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+        return found
+    }
+
+    /// The one response written so far.
+    func response(head: Bool = false) throws -> HTTPResponse {
+        let all = try responses(head: head)
+        try #require(all.count == 1, "\(all.count) responses: \(all)")
+        return all[0]
+    }
+
+    /// The raw output so far, as text (taken).
+    func rawOutput() -> String { String(decoding: transport.takeOutput(), as: UTF8.self) }
+}

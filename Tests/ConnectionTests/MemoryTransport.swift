@@ -1,0 +1,113 @@
+import Glibc
+@testable import HTTPServerCore
+import UVLoop
+
+/// A ``ConnectionTransport`` in memory: what the connection writes is collected, every buffer it
+/// hands over is recorded by address, and the asynchronous events a socket would deliver later
+/// (write completions, shutdown, close) wait until the test runs them.
+///
+/// With ``acceptsWrites`` false it behaves as a full socket: `tryWrite` takes nothing, so output is
+/// queued as asynchronous writes that complete only in ``drain()``.
+final class MemoryTransport: ConnectionTransport {
+    /// The connection this transport reports to (set once the connection exists).
+    weak var connection: Connection?
+    /// Every byte the connection wrote that reached the "socket".
+    private(set) var output: [UInt8] = []
+    /// The start of every buffer handed to `tryWrite` or `write`, in order.
+    private(set) var writtenAddresses: [UnsafeRawPointer] = []
+    /// How many times the connection tried or queued a write.
+    private(set) var writeCalls = 0
+    var acceptsWrites = true
+    private(set) var isReading = false
+    private(set) var isShutDown = false
+    private(set) var isClosed = false
+    /// Asynchronous writes not completed yet, with the owner of their bytes.
+    private var queued: [(bytes: [UInt8], owner: AnyObject?)] = []
+    /// Callbacks a loop would deliver on a later turn.
+    private var events: [() -> Void] = []
+
+    var hasQueuedWrites: Bool { !queued.isEmpty }
+
+    func startReading() throws { isReading = true }
+    func stopReading() { isReading = false }
+
+    func tryWrite(_ buffers: WriteBuffers) throws -> Int {
+        writeCalls += 1
+        guard acceptsWrites else { return 0 }
+        for index in 0..<buffers.count {
+            writtenAddresses.append(buffers[index].baseAddress!)
+            output += buffers[index]
+        }
+        return buffers.byteCount
+    }
+
+    func write(_ buffers: WriteBuffers, keepingAlive owner: AnyObject?) throws {
+        writeCalls += 1
+        var bytes: [UInt8] = []
+        for index in 0..<buffers.count {
+            writtenAddresses.append(buffers[index].baseAddress!)
+            bytes += buffers[index]
+        }
+        queued.append((bytes, owner))
+        if acceptsWrites { events.append { [weak self] in self?.completeOneWrite() } }
+    }
+
+    func sendFile(_ descriptor: Int32, offset: Int, count: Int) throws -> Int {
+        guard acceptsWrites else { return 0 }
+        var block = [UInt8](repeating: 0, count: count)
+        let read = block.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+        guard read > 0 else { return -1 }
+        output += block[0..<read]
+        return read
+    }
+
+    func notifyWhenWritable() throws {
+        events.append { [weak self] in self?.connection?.becameWritable(nil) }
+    }
+
+    func shutdown() throws {
+        isShutDown = true
+        events.append { [weak self] in self?.connection?.shutdownCompleted(nil) }
+    }
+
+    func close() {
+        isClosed = true
+        isReading = false
+        // libuv cancels queued writes, then runs the close callback.
+        let cancelled = queued
+        queued = []
+        for _ in cancelled { events.append { [weak self] in self?.connection?.writeCompleted(UVError(-125, "write")) } }
+        events.append { [weak self] in self?.connection?.closed() }
+    }
+
+    /// The socket drained: every queued write completes (its bytes reach the output, its owner is
+    /// released after the connection heard of it), then pending events run.
+    func drain() {
+        acceptsWrites = true
+        while !queued.isEmpty { completeOneWrite() }
+        runEvents()
+    }
+
+    /// Runs the callbacks a loop would deliver next, until none is left.
+    func runEvents() {
+        while !events.isEmpty {
+            let event = events.removeFirst()
+            event()
+        }
+    }
+
+    private func completeOneWrite() {
+        guard !queued.isEmpty else { return }
+        var write: (bytes: [UInt8], owner: AnyObject?)? = queued.removeFirst()
+        output += write!.bytes
+        connection?.writeCompleted(nil)
+        write = nil  // the owner goes after the completion callback, as with libuv
+        _ = write
+    }
+
+    /// Takes the output collected so far.
+    func takeOutput() -> [UInt8] {
+        defer { output = [] }
+        return output
+    }
+}
