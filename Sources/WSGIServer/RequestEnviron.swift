@@ -23,7 +23,8 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
     private let gateway: GatewayContext
     private let cgi: CGIContext
     // Unchecked exclusivity: see the Sendable argument above (written only while unshared).
-    @exclusivity(unchecked) private var body: RequestBody
+    /// The request body; nil when the request has none.
+    @exclusivity(unchecked) private var body: RequestBody?
     /// The request's CGI variables, a view of the copies below.
     @exclusivity(unchecked) private var variables: CGIVariables
     /// The head's bytes and field table, copied: the connection and the parser reuse theirs for the
@@ -94,7 +95,7 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
         switch key {
         case "wsgi.version": return .version(major: 1, minor: 0)
         case "wsgi.url_scheme": return .string(cgi.server.urlScheme)
-        case "wsgi.input": return .input(body)
+        case "wsgi.input": return .input(body ?? RequestBody.empty)
         case "wsgi.errors": return .errors(gateway.errors)
         case "wsgi.multithread": return .bool(cgi.server.multithread)
         case "wsgi.multiprocess": return .bool(cgi.server.multiprocess)

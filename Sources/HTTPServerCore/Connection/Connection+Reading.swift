@@ -65,10 +65,9 @@ extension Connection {
             return
         }
         let hasBody = parser.head.isChunked || (parser.head.contentLength ?? 0) > 0
-        let body: RequestBody
         if hasBody {
             let configuration = context.configuration
-            body = RequestBody(
+            exchange.body = RequestBody(
                 memoryThreshold: configuration.bodyMemoryThreshold,
                 spoolDirectory: configuration.spoolDirectory,
                 expectedLength: parser.head.contentLength
@@ -76,11 +75,8 @@ extension Connection {
             if parser.head.expectation == .continue {
                 context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
             }
-        } else {
-            body = RequestBody.empty
         }
-        exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: body, isHead: isHead))
-        if hasBody { exchange.body = body }
+        exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
         state = .readingBody
         arm(hasBody ? .bodyRead : .none)
     }

@@ -42,8 +42,8 @@ extension Connection {
         for part in parts where state == .responding { handle(part) }
     }
 
-    func handle(_ part: ResponsePart) {
-        switch part {
+    func handle(_ part: consuming ResponsePart) {
+        switch consume part {
         case .head(let head, let chunk, let final):
             guard exchange.framing == nil else { return abortResponse("a second response head") }
             exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)

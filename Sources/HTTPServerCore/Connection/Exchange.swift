@@ -36,9 +36,11 @@ struct Exchange {
     /// Ends the application's side exactly once (its code may run: call after the connection has
     /// moved on) and empties the exchange.
     mutating func close() {
-        let source = self.source
-        let channel = self.channel
-        self = Exchange()
+        let source = self.source.take()
+        let channel = self.channel.take()
+        body = nil
+        framing = nil
+        step = .pull
         if let channel {
             channel.finish()
         } else {

@@ -13,7 +13,7 @@ import SharedBytes
 /// Thread: `append`/`finish` on the loop thread before the application starts; reads afterwards on
 /// the application thread. All state is behind one mutex, so the hand-over is ordered.
 public final class RequestBody: Sendable {
-    /// The shared body of requests that have none.
+    /// An empty body, for gateways that present a request without one.
     public static let empty = RequestBody(memoryThreshold: 0, spoolDirectory: nil, expectedLength: 0, finished: true)
 
     private struct State {
