@@ -1,5 +1,5 @@
-import UVLoop
 import SharedBytes
+import UVLoop
 
 /// The bytes one connection is about to write, assembled during one loop callback and flushed
 /// before the callback returns.
@@ -8,111 +8,119 @@ import SharedBytes
 /// thread, and every callback of a connection ends by flushing the queue (or discarding it, when the
 /// connection closed), so it is empty whenever another connection's turn starts. Small pieces
 /// (heads, chunk framing, small bodies) are copied into the scratch buffer; large body chunks are
-/// referenced, not copied. A flush is one `writev` of at most four pieces. What the socket does not
-/// take at once is moved into a write request that owns it (scratch bytes copied, chunks retained),
-/// so the scratch buffer is free again when the flush returns.
+/// referenced, not copied (one per flush, between two scratch segments: enough for a chunk and its
+/// chunked framing). A flush is one `writev` of at most three pieces.
+/// What the socket does not take at once is moved into a write request that owns it (scratch bytes
+/// copied, chunks retained), so the scratch buffer is free again when the flush returns.
+///
+/// The common case (everything in the scratch buffer: heads and small bodies, any number of
+/// pipelined responses) is one piece and touches no array or reference.
 final class OutputQueue {
     /// Chunks at least this large are referenced instead of copied.
     static let referenceThreshold = 4096
 
-    private enum Piece {
-        case scratch(Range<Int>)
-        case chunk(Bytes)
+    /// A referenced chunk and where it goes: after the scratch bytes up to `scratchOffset`.
+    private struct ChunkSlot {
+        var scratchOffset: Int
+        var chunk: Bytes
     }
 
     // Unchecked exclusivity: used by one connection at a time on the loop thread, and the closures
     // given to `withScratch` only append to the buffer (see Connection for the measured cost).
     @exclusivity(unchecked) private var scratch = OutputBuffer(capacity: 64 * 1024)
-    @exclusivity(unchecked) private var pieces: [Piece] = []
-    private var segmentStart = 0
+    /// The referenced chunk of this flush, if any.
+    @exclusivity(unchecked) private var referenced: ChunkSlot?
 
-    init() { pieces.reserveCapacity(WriteBuffers.capacity) }
-
-    var isEmpty: Bool { pieces.isEmpty && scratch.count == segmentStart }
+    var isEmpty: Bool { scratch.count == 0 && referenced == nil }
 
     /// Appends small bytes by copying them into the scratch buffer.
     @inline(__always)
     func withScratch<R>(_ body: (inout OutputBuffer) -> R) -> R { body(&scratch) }
 
-    /// Appends a body chunk: referenced when large (and a piece slot is free), copied otherwise.
+    /// Appends a body chunk: referenced when large (and none is yet), copied otherwise.
     func append(_ chunk: Bytes) {
-        // Room for: the open scratch segment, the chunk, and a scratch segment after it.
-        let openSegment = scratch.count > segmentStart ? 1 : 0
-        guard chunk.count >= OutputQueue.referenceThreshold, pieces.count + openSegment + 2 <= WriteBuffers.capacity else {
+        guard chunk.count >= OutputQueue.referenceThreshold, referenced == nil else {
             scratch.append(chunk.stableBytes)
             return
         }
-        closeSegment()
-        pieces.append(.chunk(chunk))
+        referenced = ChunkSlot(scratchOffset: scratch.count, chunk: chunk)
     }
 
-    /// Writes everything queued to `stream`.
+    /// Writes everything queued to `transport`.
     /// - Parameter forceAsync: skip the immediate attempt and queue the write, so the loop turns
     ///   before this connection continues.
-    /// - Returns: true when the kernel took it all; false when the rest was queued as an
-    ///   asynchronous write (the stream's delegate hears of its completion).
+    /// - Returns: true when the transport took it all; false when the rest was queued as an
+    ///   asynchronous write (the connection hears of its completion).
     func flush(to transport: any ConnectionTransport, forceAsync: Bool = false) throws -> Bool {
-        closeSegment()
-        defer { reset() }
-        guard !pieces.isEmpty else { return true }
-        var buffers = WriteBuffers()
-        for piece in pieces { buffers.append(bytes(of: piece)) }
-        let written = forceAsync ? 0 : try transport.tryWrite(buffers)
-        if written == buffers.byteCount { return true }
-        try queueRemainder(after: written, on: transport)
+        defer { discard() }
+        var pieces = Pieces()
+        var start = 0
+        if let referenced {
+            pieces.add(scratch.bytes(0..<referenced.scratchOffset), isChunk: false)
+            pieces.add(referenced.chunk.stableBytes, isChunk: true)
+            start = referenced.scratchOffset
+        }
+        pieces.add(scratch.bytes(start..<scratch.count), isChunk: false)
+        guard pieces.buffers.byteCount > 0 else { return true }
+        let written = forceAsync ? 0 : try transport.tryWrite(pieces.buffers)
+        if written == pieces.buffers.byteCount { return true }
+        try queueRemainder(of: pieces, after: written, on: transport)
         return false
+    }
+
+    /// The pieces of one flush, and which of them are referenced chunks (the others are scratch).
+    private struct Pieces {
+        var buffers = WriteBuffers()
+        /// Bit `i` set: piece `i` is a chunk.
+        var chunks: UInt8 = 0
+
+        mutating func add(_ bytes: UnsafeRawBufferPointer, isChunk: Bool) {
+            guard !bytes.isEmpty else { return }
+            if isChunk { chunks |= 1 << buffers.count }
+            buffers.append(bytes)
+        }
     }
 
     /// Drops everything queued: a connection closed before flushing what it queued must not leave
     /// it for the next connection of the loop.
-    func discard() { reset() }
-
-    private func bytes(of piece: Piece) -> UnsafeRawBufferPointer {
-        switch piece {
-        case .scratch(let range): return scratch.bytes(range)
-        case .chunk(let bytes): return bytes.stableBytes
-        }
+    func discard() {
+        scratch.removeAll()
+        referenced = nil
     }
 
-    private func queueRemainder(after written: Int, on transport: any ConnectionTransport) throws {
-        let owner = PendingWrite()
-        var buffers = WriteBuffers()
+    /// Queues what the socket did not take: scratch bytes copied (the buffer is reused at once),
+    /// chunks referenced and kept alive by the write.
+    private func queueRemainder(of pieces: Pieces, after written: Int, on transport: any ConnectionTransport) throws {
+        var rest = WriteBuffers()
+        var copies = [ByteStorage]()
         var skip = written
-        for piece in pieces {
-            let all = bytes(of: piece)
-            if skip >= all.count {
-                skip -= all.count
+        for index in 0..<pieces.buffers.count {
+            let piece = pieces.buffers[index]
+            if skip >= piece.count {
+                skip -= piece.count
                 continue
             }
-            let rest = UnsafeRawBufferPointer(rebasing: all[skip...])
+            let remaining = UnsafeRawBufferPointer(rebasing: piece[skip...])
             skip = 0
-            switch piece {
-            case .scratch:
-                let copy = ByteStorage(copying: rest)
-                owner.storages.append(copy)
-                buffers.append(UnsafeRawBufferPointer(start: copy.base, count: copy.count))
-            case .chunk(let chunk):
-                owner.chunks.append(chunk)
-                buffers.append(rest)
+            if pieces.chunks & (1 << index) != 0 {
+                rest.append(remaining)
+            } else {
+                let copy = ByteStorage(copying: remaining)
+                copies.append(copy)
+                rest.append(UnsafeRawBufferPointer(start: copy.base, count: copy.count))
             }
         }
-        try transport.write(buffers, keepingAlive: owner)
-    }
-
-    private func closeSegment() {
-        if scratch.count > segmentStart { pieces.append(.scratch(segmentStart..<scratch.count)) }
-        segmentStart = scratch.count
-    }
-
-    private func reset() {
-        pieces.removeAll(keepingCapacity: true)
-        scratch.removeAll()
-        segmentStart = 0
+        try transport.write(rest, keepingAlive: PendingWrite(copies: copies, chunk: referenced?.chunk))
     }
 }
 
 /// Keeps the bytes of an asynchronous write alive until libuv's write callback.
 private final class PendingWrite {
-    var storages: [ByteStorage] = []
-    var chunks: [Bytes] = []
+    let copies: [ByteStorage]
+    let chunk: Bytes?
+
+    init(copies: [ByteStorage], chunk: Bytes?) {
+        self.copies = copies
+        self.chunk = chunk
+    }
 }
