@@ -97,8 +97,8 @@ main() {
     {
         echo
         machine_line
-        printf 'ours:  %s --app hello\n' "${OURS[*]}"
-        printf 'floor: %s (C, libuv %s)\n' "$OUT/floor" "$(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+        printf 'ours:  %s --app hello\n' "$(relative "${OURS[@]}")"
+        printf 'floor: %s (C, libuv %s)\n' "$(relative "$OUT/floor")" "$(pkg-config --modversion libuv 2>/dev/null || echo '?')"
         printf '%s; per request = (X(N2) - X(N1)) / (N2 - N1) with N1=%s, N2=%s; one keep-alive connection\n\n' \
             "$(valgrind --version)" "$N1" "$N2"
         printf '%-40s %14s %14s %11s\n' "metric (per request)" ours floor ours/floor
@@ -113,7 +113,7 @@ main() {
                 printf "%-40s %14s %14s %11s\n", l, sprintf(fmt, o), sprintf(fmt, f), r }'
         done
         echo
-        echo "raw totals: $RAW; callgrind files, valgrind, server and client logs: $VG_OUT/"
+        echo "raw totals: $(relative "$RAW"); callgrind files, valgrind, server and client logs: $(relative "$VG_OUT")/"
     } | tee "$TABLE"
 }
 

@@ -202,6 +202,14 @@ status_kb() {
 }
 
 # The machine line printed above every table.
+# relative PATH...: each path relative to the repository root when it is inside it (the tables are
+# pasted into the README: they must not show the machine's own paths).
+relative() {
+    local path out=()
+    for path in "$@"; do out+=("${path#"$ROOT"/}"); done
+    printf '%s' "${out[*]}"
+}
+
 machine_line() {
     local cpu
     cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)

@@ -331,8 +331,8 @@ main() {
     {
         echo
         machine_line
-        printf 'ours:  %s (--app hello | --app stream)\n' "${OURS[*]}"
-        printf 'floor: %s (C, libuv %s)\n' "$OUT/floor" "$(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+        printf 'ours:  %s (--app hello | --app stream)\n' "$(relative "${OURS[@]}")"
+        printf 'floor: %s (C, libuv %s)\n' "$(relative "$OUT/floor")" "$(pkg-config --modversion libuv 2>/dev/null || echo '?')"
         printf 'server on CPU %s, load on CPU %s; wrk -t%s, %ss runs after %ss warm-up; medians of %s rounds\n' \
             "$SERVER_CPU" "$CLIENT_CPU" "$WRK_THREADS" "$SECS" "$WARMUP" "$ROUNDS"
         printf 'ours/floor: above 1 is better for req/s and MB/s, below 1 is better for everything else\n'
@@ -343,7 +343,7 @@ main() {
         esac
         print_warnings
         echo
-        echo "raw per-round figures: $RAW; wrk and server logs: $LOG_DIR/"
+        echo "raw per-round figures: $(relative "$RAW"); wrk and server logs: $(relative "$LOG_DIR")/"
     } | tee "$TABLE"
 
     [ "$FAILED" -eq 0 ] || die "$FAILED measurement(s) produced no figure (see the warnings above)"
