@@ -47,20 +47,22 @@ public enum WSGIError: Error, Equatable, CustomStringConvertible {
 public enum ResponseRules {
     /// The numeric code of a status line like `"200 OK"`, or throws ``WSGIError/invalidStatus(_:)``.
     public static func statusCode(of status: String) throws -> Int {
-        var contiguous = status
-        return try contiguous.withUTF8 { try statusCode(bytes: UnsafeRawBufferPointer($0), status: status) }
+        try withBytes(of: status) { try statusCode(utf8: $0) }
     }
 
-    private static func statusCode(bytes: UnsafeRawBufferPointer, status: String) throws -> Int {
-        guard bytes.count >= 4, bytes[3] == UInt8(ascii: " ") else { throw WSGIError.invalidStatus(status) }
+    /// ``statusCode(of:)`` for a status line given as its UTF-8 bytes (servers whose runtime holds
+    /// strings in another form, such as Python's `str`).
+    public static func statusCode(utf8 bytes: UnsafeRawBufferPointer) throws -> Int {
+        let invalid = { WSGIError.invalidStatus(String(decoding: bytes, as: UTF8.self)) }
+        guard bytes.count >= 4, bytes[3] == UInt8(ascii: " ") else { throw invalid() }
         var code = 0
         for index in 0..<3 {
             let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { throw WSGIError.invalidStatus(status) }
+            guard digit < 10 else { throw invalid() }
             code = code * 10 + Int(digit)
         }
-        guard code >= 100 else { throw WSGIError.invalidStatus(status) }
-        try checkText(bytes[4...], of: status) { WSGIError.invalidStatus(status) }
+        guard code >= 100 else { throw invalid() }
+        try checkText(bytes[4...], of: bytes, invalid: invalid)
         return code
     }
 
@@ -77,26 +79,25 @@ public enum ResponseRules {
     /// Checks one header pair (as ``check(headerName:value:)``) and says which kind it is, in one
     /// pass over each string: this runs for every header of every response.
     public static func classify(headerName name: String, value: String) throws -> HeaderKind {
-        var nameText = name
-        let kind = try nameText.withUTF8 { bytes -> HeaderKind in
-            let bytes = UnsafeRawBufferPointer(bytes)
-            guard isToken(bytes) else { throw WSGIError.invalidHeaderName(name) }
-            switch bytes.count {
-            case 4: return equalsIgnoringCase(bytes, "date") ? .date : .other
-            case 6:
-                if equalsIgnoringCase(bytes, "server") { return .server }
-                if equalsIgnoringCase(bytes, "status") { throw WSGIError.statusHeader }
-                return .other
-            case 14: return equalsIgnoringCase(bytes, "content-length") ? .contentLength : .other
-            default:
-                if isHopByHop(bytes) { throw WSGIError.hopByHopHeader(name) }
-                return .other
-            }
+        try withBytes(of: name) { name in try withBytes(of: value) { value in try classify(nameUTF8: name, valueUTF8: value) } }
+    }
+
+    /// ``classify(headerName:value:)`` for a header given as the UTF-8 bytes of its name and value.
+    public static func classify(nameUTF8 name: UnsafeRawBufferPointer, valueUTF8 value: UnsafeRawBufferPointer) throws -> HeaderKind {
+        let nameText = { String(decoding: name, as: UTF8.self) }
+        guard isToken(name) else { throw WSGIError.invalidHeaderName(nameText()) }
+        let kind: HeaderKind
+        switch name.count {
+        case 4: kind = equalsIgnoringCase(name, "date") ? .date : .other
+        case 6:
+            if equalsIgnoringCase(name, "status") { throw WSGIError.statusHeader }
+            kind = equalsIgnoringCase(name, "server") ? .server : .other
+        case 14: kind = equalsIgnoringCase(name, "content-length") ? .contentLength : .other
+        default:
+            if isHopByHop(name) { throw WSGIError.hopByHopHeader(nameText()) }
+            kind = .other
         }
-        var valueText = value
-        try valueText.withUTF8 { bytes in
-            try checkText(UnsafeRawBufferPointer(bytes)[...], of: value) { WSGIError.invalidHeaderValue(name: name) }
-        }
+        try checkText(value[...], of: value) { WSGIError.invalidHeaderValue(name: nameText()) }
         return kind
     }
 
@@ -162,10 +163,10 @@ public enum ResponseRules {
         }
     }
 
-    /// Text in a status reason or header value: no control characters but HTAB, and (decoded from
-    /// the string's UTF-8) no scalar above U+00FF.
+    /// Text in a status reason or header value (UTF-8 `bytes`, part of the whole string `text`): no
+    /// control characters but HTAB, and no scalar above U+00FF.
     private static func checkText(
-        _ bytes: Slice<UnsafeRawBufferPointer>, of text: String, invalid: () -> WSGIError
+        _ bytes: Slice<UnsafeRawBufferPointer>, of text: UnsafeRawBufferPointer, invalid: () -> WSGIError
     ) throws {
         var index = bytes.startIndex
         while index < bytes.endIndex {
@@ -176,7 +177,7 @@ public enum ResponseRules {
             } else {
                 // Two-byte UTF-8 sequences starting C2 or C3 encode U+0080...U+00FF (RFC 9110's
                 // obs-text, allowed); any other lead byte is a scalar above U+00FF.
-                guard byte == 0xC2 || byte == 0xC3 else { throw WSGIError.notLatin1(text) }
+                guard byte == 0xC2 || byte == 0xC3 else { throw WSGIError.notLatin1(String(decoding: text, as: UTF8.self)) }
                 index += 2
             }
         }

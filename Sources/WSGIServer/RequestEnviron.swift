@@ -25,47 +25,24 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
     // Unchecked exclusivity: see the Sendable argument above (written only while unshared).
     /// The request body; nil when the request has none.
     @exclusivity(unchecked) private var body: RequestBody?
-    /// The request's CGI variables, a view of the copies below.
+    /// The head, copied: the connection and the parser reuse theirs for the next request.
+    @exclusivity(unchecked) private var copy: RequestHeadCopy
+    /// Its CGI variables.
     @exclusivity(unchecked) private var variables: CGIVariables
-    /// The head's bytes and field table, copied: the connection and the parser reuse theirs for the
-    /// next request.
-    @exclusivity(unchecked) private var bytes: UnsafeMutableRawBufferPointer
-    @exclusivity(unchecked) private var fields: UnsafeMutableBufferPointer<HeaderField>
 
     init(_ request: borrowing IncomingRequest, gateway: GatewayContext, cgi: CGIContext) {
         self.gateway = gateway
         self.cgi = cgi
         body = request.body
-        bytes = .allocate(byteCount: max(256, request.bytes.count), alignment: 16)
-        fields = .allocate(capacity: max(16, request.head.fields.count))
-        variables = CGIVariables(head: request.head, bytes: request.bytes, context: cgi)
-        load(request)
-    }
-
-    deinit {
-        bytes.deallocate()
-        fields.deallocate()
+        copy = RequestHeadCopy(request)
+        variables = copy.variables(context: cgi)
     }
 
     /// Makes this the environ of `request` (same connection). Only while nothing else holds it.
     func load(_ request: borrowing IncomingRequest) {
         body = request.body
-        let count = request.bytes.count
-        if count > bytes.count {
-            bytes.deallocate()
-            bytes = .allocate(byteCount: count, alignment: 16)
-        }
-        if count > 0 { bytes.baseAddress!.copyMemory(from: request.bytes.baseAddress!, byteCount: count) }
-        let fieldCount = request.head.fields.count
-        if fieldCount > fields.count {
-            fields.deallocate()
-            fields = .allocate(capacity: fieldCount)
-        }
-        // HeaderField is trivial: initializing over old values needs no deinitialization.
-        if fieldCount > 0 { fields.baseAddress!.initialize(from: request.head.fields.baseAddress!, count: fieldCount) }
-        var head = request.head
-        head.fields = UnsafeBufferPointer(start: fields.baseAddress, count: fieldCount)
-        variables = CGIVariables(head: head, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), context: cgi)
+        copy.load(request)
+        variables = copy.variables(context: cgi)
     }
 
     func value(forKey key: String) -> EnvironValue? {

@@ -24,6 +24,7 @@ final class ServerLoop {
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
     private var heartbeatTimer: LoopTimer?
+    private var prepare: LoopPrepare?
 
     /// Creates the loop and starts listening (connections wait in the backlog until ``run()``).
     /// - Parameters:
@@ -68,6 +69,9 @@ final class ServerLoop {
         }
         self.listener = listener
         try listener.listen(backlog: context.configuration.backlog) { [unowned self] error in self.connectionArrived(error) }
+        if let observer = context.configuration.loopObserver {
+            prepare = try LoopPrepare(loop: loop) { observer.loopWillWait() }
+        }
         let sweep = try LoopTimer(loop: loop)
         self.sweep = sweep
         let interval = min(1000, max(10, context.shortestTimeout / 4))
@@ -226,6 +230,8 @@ final class ServerLoop {
         graceTimer = nil
         heartbeatTimer?.close()
         heartbeatTimer = nil
+        prepare?.close()
+        prepare = nil
         wakeup?.close()
         wakeup = nil
     }

@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable {
     /// supervising process). Several loops each watch a duplicate of it.
     public var listeningDescriptor: Int32? = nil
 
+    /// Told before each loop waits for I/O (see ``LoopObserver``): for application runtimes with a
+    /// global lock. nil: nothing to tell.
+    public var loopObserver: (any LoopObserver)? = nil
+
     /// Set by a supervising process when this server is one of its workers: heartbeats, a
     /// request budget (see ``ServerMonitor``). nil for a server on its own.
     public var monitor: (any ServerMonitor)? = nil
