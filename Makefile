@@ -4,12 +4,16 @@
 
 SWIFT        ?= swift
 ENSURE       := scripts/ensure-packages.sh
-BUILD_PKGS   := libuv1-dev pkg-config
+BUILD_PKGS   := libuv1-dev pkg-config python3-dev
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
 FUZZ_SECONDS ?= 60
+# Python packages for the Python-host tests, in a venv made from Debian's /usr/bin/python3: the
+# interpreter libpython3.11 belongs to (another python3, such as pyenv's, may come first on PATH).
+TEST_VENV    := .build/test-venv
+TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 
-.PHONY: all deps build release run test fuzz fuzz-ci bench bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-instructions bench-parser clean
 
 all: build
 
@@ -21,14 +25,24 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product wsgi-demo
+	$(SWIFT) build -c release --product swift-wsgi
 
 run: release
 	.build/release/wsgi-demo $(ARGS)
 
-test: deps
+test: deps test-venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(SWIFT) test --skip-build
 	$(MAKE) fuzz-ci
+
+test-venv: $(TEST_VENV)/installed
+
+$(TEST_VENV)/installed: $(TEST_REQS)
+	@$(ENSURE) python3-venv
+	rm -rf $(TEST_VENV)
+	/usr/bin/python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(TEST_REQS)
+	touch $@
 
 # libFuzzer on the parser for FUZZ_SECONDS (default 60); crashes land in Fuzz/artifacts/.
 fuzz: deps

@@ -4,9 +4,12 @@
 //   CLibUV (libuv) -> UVLoop (the only code calling uv_*) -> HTTPServerCore (connections, framing,
 //   timeouts; runtime-agnostic, drives applications through the `Responder` seam) -> WSGIGateway
 //   (the server side of PEP 3333 for any runtime: CGI environ, the response protocol) -> WSGIServer
-//   (the gateway for Swift applications: Environ, start_response, makeServer) -> wsgi-demo (the CLI).
+//   (the gateway for Swift applications: Environ, start_response, makeServer) or PythonHost (the
+//   gateway for Python applications, on embedded CPython) -> wsgi-demo / swift-wsgi (the commands,
+//   sharing their serving flags through ServerCommand).
 // HTTP1Parser (pure, incremental) and SharedBytes (the bytestring type) depend on nothing; WSGI
 // (the interface apps are written against) only on SharedBytes. Supervisor runs worker processes.
+// Only PythonHost and swift-wsgi link libpython (CPython, CPythonShim): the Swift products do not.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -22,6 +25,7 @@ let package = Package(
         .library(name: "WSGIServer", targets: ["WSGIServer"]),
         .library(name: "HTTP1Parser", targets: ["HTTP1Parser"]),
         .executable(name: "wsgi-demo", targets: ["wsgi-demo"]),
+        .executable(name: "swift-wsgi", targets: ["swift-wsgi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -70,10 +74,45 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
+        // CPython's C API (Debian python3-dev, pkg-config python3-embed) and the little C that
+        // Swift cannot express: macro wrappers and the `_swiftwsgi` extension module's types.
+        .systemLibrary(
+            name: "CPython",
+            pkgConfig: "python3-embed",
+            providers: [.apt(["python3-dev"])]
+        ),
+        .target(name: "CPythonShim", dependencies: ["CPython"]),
+        .target(
+            name: "PythonHost",
+            dependencies: [
+                "CPython", "CPythonShim", "WSGIGateway", "WSGI", "HTTPServerCore", "HTTP1Parser", "SharedBytes",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // What both commands share: the serving flags, signals, the listening line, worker roles.
+        .target(
+            name: "ServerCommand",
+            dependencies: [
+                "HTTPServerCore", "Supervisor", "UVLoop",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "wsgi-demo",
             dependencies: [
-                "WSGIServer", "DemoApps", "Supervisor", "UVLoop",
+                "WSGIServer", "DemoApps", "ServerCommand",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "swift-wsgi",
+            dependencies: [
+                "PythonHost", "ServerCommand", "HTTPServerCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -103,6 +142,13 @@ let package = Package(
         .testTarget(
             name: "ConnectionTests",
             dependencies: ["HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.
+        .testTarget(
+            name: "PythonHostTests",
+            dependencies: ["TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -14,6 +14,10 @@ public struct WorkerSettings: Sendable {
     /// worker (so that workers do not all restart at once); nil: never.
     public var maxRequests: Int? = nil
     public var maxRequestsJitter: Int = 0
+    /// The exit status with which a worker says it could not load the application (gunicorn's
+    /// WORKER_BOOT_ERROR): replacing it would fail the same way, so the master stops every worker
+    /// and exits with this status. nil: every exit is repaired.
+    public var bootFailureStatus: Int32? = nil
 
     public init(workers: Int) {
         self.workers = workers

@@ -10,6 +10,8 @@ import UVLoop
 /// libuv loop:
 /// - a worker that exits unexpectedly (a crash in application code) is replaced at once (after a
 ///   one-second pause when it died within a second of starting, so a broken app cannot spin);
+///   one that exits with ``WorkerSettings/bootFailureStatus`` (it cannot load the application)
+///   stops the master, which exits with that status;
 /// - a worker that recycled itself after its request budget is replaced;
 /// - a worker whose heartbeat stops for `timeout` (a loop blocked by application code) is killed
 ///   and replaced;
@@ -45,6 +47,8 @@ public final class WorkerSupervisor {
     /// Workers that should be running (not counting retiring ones).
     private var wanted: Int
     private var stopping = false
+    /// The master's exit status: 0, or a worker's boot failure status.
+    private var exitStatus: Int32 = 0
     private var stopSignals = 0
     private var housekeeping: [Handle] = []
     private var killTimer: LoopTimer?
@@ -61,8 +65,8 @@ public final class WorkerSupervisor {
         loop = try Loop()
     }
 
-    /// Runs until every worker has exited after a stop signal. Returns the exit status for the
-    /// master process (0 after a requested stop).
+    /// Runs until every worker has exited after a stop signal or a boot failure. Returns the exit
+    /// status for the master process (0 after a requested stop).
     public func run() -> Int32 {
         do {
             try watchSignals()
@@ -80,7 +84,7 @@ public final class WorkerSupervisor {
         try? loop.close()
         close(socket.descriptor)
         logger.info("supervisor stopped")
-        return 0
+        return exitStatus
     }
 
     private func watchSignals() throws {
@@ -138,6 +142,11 @@ public final class WorkerSupervisor {
             logger.info("worker stopped", metadata: metadata)
             if workers.isEmpty { finish() }
             return
+        }
+        if !worker.retiring, let bootFailure = settings.bootFailureStatus, status == Int64(bootFailure) {
+            logger.critical("worker failed to boot: the application could not be loaded; stopping", metadata: metadata)
+            exitStatus = bootFailure
+            return stop(graceful: false)
         }
         if worker.retiring {
             logger.info("worker retired", metadata: metadata)

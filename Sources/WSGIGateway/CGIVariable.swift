@@ -1,7 +1,8 @@
 /// A CGI variable a WSGI server sets from the request (PEP 3333 "environ Variables", with RFC 3875's
 /// names), besides the `HTTP_*` variables of header fields. `REQUEST_URI` and `RAW_URI` are
-/// gunicorn's additions (the target as sent), which frameworks look for.
-public enum CGIVariable: CaseIterable, Sendable {
+/// gunicorn's additions (the target as sent), which frameworks look for. Raw values number the
+/// cases in order, for tables indexed by variable.
+public enum CGIVariable: Int, CaseIterable, Sendable {
     case requestMethod, scriptName, pathInfo, queryString, contentType, contentLength
     case serverName, serverPort, serverProtocol, serverSoftware, gatewayInterface
     case remoteAddr, remotePort, requestURI, rawURI

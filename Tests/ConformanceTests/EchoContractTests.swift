@@ -2,14 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The bundled echo application, black box, through the real `wsgi-demo` binary: the contract of
-/// /work/shared/echo_app.py (the Python reference external suites run against either server).
+/// The echo application's contract (../shared/echo_app.py, the reference external suites run
+/// against the server), black box, through the real binaries: every test runs against the bundled
+/// Swift echo app (`wsgi-demo --app echo`) and against the Python reference itself served by
+/// `swift-wsgi echo_app:app`, so the two must behave alike.
 @Suite struct EchoContractTests {
-    /// A running `wsgi-demo --app echo` on a free port.
-    static func demo() throws -> DemoProcess {
-        try DemoProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
-    }
-
     /// The echo body as JSON.
     static func json(_ response: HTTPResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
         #expect(response.status == 200, sourceLocation: sourceLocation)
@@ -22,13 +19,13 @@ import TestSupport
         try #require(json["environ"] as? [String: String], sourceLocation: sourceLocation)
     }
 
-    static func exchange(_ demo: DemoProcess, _ request: String) throws -> HTTPResponse {
+    static func exchange(_ demo: ServerProcess, _ request: String) throws -> HTTPResponse {
         let client = try RawClient(port: demo.port)
         try client.send(request)
         return try client.readResponse(head: request.hasPrefix("HEAD "))
     }
 
-    static func exchange(_ demo: DemoProcess, _ request: [UInt8]) throws -> HTTPResponse {
+    static func exchange(_ demo: ServerProcess, _ request: [UInt8]) throws -> HTTPResponse {
         let client = try RawClient(port: demo.port)
         try client.send(request)
         return try client.readResponse()
@@ -36,8 +33,8 @@ import TestSupport
 
     // MARK: environ
 
-    @Test func environHoldsTheCGIKeysHeadersAndScheme() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func environHoldsTheCGIKeysHeadersAndScheme(_ server: EchoServer) throws {
+        let demo = try server.start()
         let response = try Self.exchange(demo, "GET /some/path%20x?a=1&b=%20 HTTP/1.1\r\nHost: example.test:8080\r\nUser-Agent: conformance\r\nX-Custom-Header: v\r\n\r\n")
         let json = try Self.json(response)
         let environ = try Self.environ(json)
@@ -64,8 +61,8 @@ import TestSupport
         #expect(json["body"] as? String == "")
     }
 
-    @Test func repeatedHeadersAreJoinedAndUnderscoreHeadersDropped() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func repeatedHeadersAreJoinedAndUnderscoreHeadersDropped(_ server: EchoServer) throws {
+        let demo = try server.start()
         let response = try Self.exchange(demo, "GET / HTTP/1.1\r\nHost: x\r\nX-Multi: a\r\nX-Multi: b\r\nX-Multi: c\r\nX_Forwarded_For: 1.2.3.4\r\nX-Forwarded-For: 5.6.7.8\r\nX_Sneaky: 1\r\n\r\n")
         let environ = try Self.environ(try Self.json(response))
         #expect(environ["HTTP_X_MULTI"] == "a,b,c")
@@ -74,8 +71,8 @@ import TestSupport
         #expect(!environ.keys.contains { $0.contains("SNEAKY") })
     }
 
-    @Test func theJSONIsPythonsSortedDump() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func theJSONIsPythonsSortedDump(_ server: EchoServer) throws {
+        let demo = try server.start()
         let response = try Self.exchange(demo, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
         // json.dumps(out, sort_keys=True): "body", "body_size", "environ", with ", " and ": ".
         #expect(response.bodyText.hasPrefix(#"{"body": "hi", "body_size": 2, "environ": {"CONTENT_LENGTH": "2", "#))
@@ -84,8 +81,8 @@ import TestSupport
 
     // MARK: bodies
 
-    @Test func aContentLengthBodyIsEchoed() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func aContentLengthBodyIsEchoed(_ server: EchoServer) throws {
+        let demo = try server.start()
         let response = try Self.exchange(demo, "PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello, world")
         let json = try Self.json(response)
         #expect(json["body_size"] as? Int == 12)
@@ -96,8 +93,8 @@ import TestSupport
         #expect(environ["CONTENT_TYPE"] == "text/plain")
     }
 
-    @Test func aChunkedBodyIsEchoed() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func aChunkedBodyIsEchoed(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n")
         try client.send("3\r\nefg\r\n0\r\n\r\n")
@@ -109,8 +106,8 @@ import TestSupport
         #expect(environ["HTTP_TRANSFER_ENCODING"] == "chunked")
     }
 
-    @Test func bodiesAbove64KiBAreCountedNotEchoed() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func bodiesAbove64KiBAreCountedNotEchoed(_ server: EchoServer) throws {
+        let demo = try server.start()
         let limit = String(repeating: "y", count: 65536)
         let atLimit = try Self.json(try Self.exchange(demo, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n\(limit)"))
         #expect(atLimit["body_size"] as? Int == 65536)
@@ -130,16 +127,16 @@ import TestSupport
         #expect(dechunked["body"] == nil)
     }
 
-    @Test func aBodyThatIsNotUTF8IsEchoedWithReplacement() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func aBodyThatIsNotUTF8IsEchoedWithReplacement(_ server: EchoServer) throws {
+        let demo = try server.start()
         let request = Array("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n".utf8) + [0x61, 0xFF, 0xFE, 0x62]
         let json = try Self.json(try Self.exchange(demo, request))
         #expect(json["body_size"] as? Int == 4)
         #expect(json["body"] as? String == "a\u{FFFD}\u{FFFD}b")
     }
 
-    @Test func headGetsTheHeadersOnly() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func headGetsTheHeadersOnly(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
         let head = try client.readResponse(head: true)
@@ -156,8 +153,8 @@ import TestSupport
         String(repeating: "\(String(size, radix: 16))\r\n\(String(repeating: "x", count: size))\r\n", count: n) + "0\r\n\r\n"
     }
 
-    @Test func streamDefaultsToFiveChunksOfTen() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func streamDefaultsToFiveChunksOfTen(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let (head, body) = try #require(try client.readToEOF().splitHead)
@@ -168,8 +165,8 @@ import TestSupport
         #expect(body.text == Self.chunkedStream(n: 5, size: 10))
     }
 
-    @Test func streamTakesCountAndSize() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func streamTakesCountAndSize(_ server: EchoServer) throws {
+        let demo = try server.start()
         for (n, size) in [(3, 4), (1, 300), (2, 1)] {
             let client = try RawClient(port: demo.port)
             try client.send("GET /stream?n=\(n)&size=\(size) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -185,8 +182,8 @@ import TestSupport
         #expect(try pipelined.readResponse().bodyText == "xx")
     }
 
-    @Test func streamPausesBetweenChunksAndSendsEachAtOnce() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func streamPausesBetweenChunksAndSendsEachAtOnce(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("GET /stream?n=3&size=2&delay_ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
         // The first chunk arrives while the response is still incomplete (two pauses to go); the
@@ -199,8 +196,8 @@ import TestSupport
 
     // MARK: /status
 
-    @Test func statusRoutesAnswerWithThatStatus() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func statusRoutesAnswerWithThatStatus(_ server: EchoServer) throws {
+        let demo = try server.start()
         let cases: [(path: String, code: Int, reason: String)] = [
             ("/status/200", 200, "OK"), ("/status/201", 201, "Created"), ("/status/404", 404, "Not Found"),
             ("/status/418", 418, "I'm a Teapot"), ("/status/503", 503, "Service Unavailable"), ("/status/599", 599, "Status"),
@@ -217,8 +214,8 @@ import TestSupport
         }
     }
 
-    @Test func status204And304SendNoBody() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func status204And304SendNoBody(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("GET /status/204 HTTP/1.1\r\nHost: x\r\n\r\nGET /status/304 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let raw = try client.readToEOF()
@@ -229,8 +226,8 @@ import TestSupport
         #expect(raw.text.hasSuffix("\r\n\r\n"))
     }
 
-    @Test func aForcedBodyOn204And304StaysOffTheWire() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func aForcedBodyOn204And304StaysOffTheWire(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         // Pipelined: if a body leaked, the responses after it would not parse.
         try client.send("GET /status/204?body=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /status/304?body=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -252,8 +249,8 @@ import TestSupport
 
     // MARK: errors
 
-    @Test func errorAnswersAGeneric500() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func errorAnswersAGeneric500(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("GET /error HTTP/1.1\r\nHost: x\r\n\r\n")
         let response = try client.readResponse()
@@ -265,8 +262,8 @@ import TestSupport
         _ = try Self.json(try client.readResponse())
     }
 
-    @Test func errorAfterStartCutsTheResponse() throws {
-        let demo = try Self.demo()
+    @Test(arguments: EchoServer.allCases) func errorAfterStartCutsTheResponse(_ server: EchoServer) throws {
+        let demo = try server.start()
         let client = try RawClient(port: demo.port)
         try client.send("GET /error-after-start HTTP/1.1\r\nHost: x\r\n\r\n")
         let raw = try client.readToEOF()

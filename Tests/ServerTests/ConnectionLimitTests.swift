@@ -45,7 +45,7 @@ import WSGIServer
 
     @Test func descriptorExhaustionIsSurvived() throws {
         // 64 descriptors in all: the server must neither crash nor spin, and recover.
-        let demo = try DemoProcess(["/usr/bin/prlimit", "--nofile=64:64", DemoProcess.binaryPath, "--bind", "127.0.0.1:0"], executable: "/usr/bin/env")
+        let demo = try ServerProcess(["/usr/bin/prlimit", "--nofile=64:64", ServerProcess.binaryPath(), "--bind", "127.0.0.1:0"], executable: "/usr/bin/env")
         var clients: [RawClient] = []
         for _ in 0..<120 { if let client = try? RawClient(port: demo.port) { clients.append(client) } }
         for client in clients { try? client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }

@@ -10,7 +10,7 @@ import WSGIServer
 /// Graceful shutdown, the Service conformance, and supervised worker processes.
 @Suite struct LifecycleTests {
     @Test func sigtermLetsTheInFlightResponseFinish() throws {
-        let demo = try DemoProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
+        let demo = try ServerProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
         let client = try RawClient(port: demo.port)
         try client.send("GET /stream?n=5&size=3&delay_ms=150 HTTP/1.1\r\nHost: x\r\n\r\n")
         try client.receiveSome()  // the head and first chunk are out
@@ -91,7 +91,7 @@ import WSGIServer
     }
 
     @Test func crashedWorkerIsReplacedWhileOthersServe() throws {
-        let demo = try DemoProcess(["--app", "echo", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
+        let demo = try ServerProcess(["--app", "echo", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
         #expect(demo.waitForLog("worker started", count: 2))
         let crash = try RawClient(port: demo.port)
         try crash.send("GET /crash HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -109,7 +109,7 @@ import WSGIServer
     }
 
     @Test func reloadUnderLoadLosesNoRequest() throws {
-        let demo = try DemoProcess(["--app", "hello", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
+        let demo = try ServerProcess(["--app", "hello", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
         #expect(demo.waitForLog("worker started", count: 2))
         let failures = Counter()
         let successes = Counter()
@@ -141,7 +141,7 @@ import WSGIServer
     }
 
     @Test func workersAreRecycledAfterMaxRequests() throws {
-        let demo = try DemoProcess(["--app", "hello", "--workers", "1", "--max-requests", "5", "--bind", "127.0.0.1:0"], captureLog: true)
+        let demo = try ServerProcess(["--app", "hello", "--workers", "1", "--max-requests", "5", "--bind", "127.0.0.1:0"], captureLog: true)
         // A recycling worker still answers connections it had accepted, so it may serve a few
         // more than its budget; every request is answered either way.
         for _ in 0..<40 { #expect(try requestOnce(port: demo.port, path: "/").bodyText == "Index") }
@@ -152,7 +152,7 @@ import WSGIServer
 
     @Test func stuckWorkerIsKilledAndReplaced() throws {
         // echo's /stream sleeps between chunks on the loop thread: the heartbeat stops.
-        let demo = try DemoProcess(["--app", "echo", "--workers", "1", "--timeout", "1", "--bind", "127.0.0.1:0"], captureLog: true)
+        let demo = try ServerProcess(["--app", "echo", "--workers", "1", "--timeout", "1", "--bind", "127.0.0.1:0"], captureLog: true)
         let stuck = try RawClient(port: demo.port)
         try stuck.send("GET /stream?n=2&delay_ms=4000 HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(demo.waitForLog("worker timeout", timeout: 10))

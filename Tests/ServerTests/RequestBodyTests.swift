@@ -60,7 +60,7 @@ import WSGIServer
 
     @Test(arguments: ["length", "chunked"])
     func fiftyMegabyteUploadIsSpooledNotHeldInMemory(framing: String) throws {
-        let demo = try DemoProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
+        let demo = try ServerProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
         let pid = demo.process.processIdentifier
         let client = try RawClient(port: demo.port)
         let size = 50 << 20

@@ -66,7 +66,7 @@ import WSGIServer
     }
 
     @Test func slowReaderKeepsServerMemoryFlat() throws {
-        let demo = try DemoProcess(["--app", "stream", "--bind", "127.0.0.1:0"])
+        let demo = try ServerProcess(["--app", "stream", "--bind", "127.0.0.1:0"])
         let client = try RawClient(port: demo.port, receiveBuffer: 64 * 1024)
         try client.send("GET /?n=16384&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
         let pid = demo.process.processIdentifier

@@ -89,6 +89,7 @@ final class ServerLoop {
     @discardableResult
     func run() -> Bool {
         loop.run()
+        context.configuration.loopObserver?.loopDidStop()
         do {
             try loop.close()
             return true

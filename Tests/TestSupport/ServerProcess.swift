@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 
-/// The `wsgi-demo` binary run as a child process, for tests of the CLI, signals and exit codes.
-public final class DemoProcess {
+/// A server binary of this package (`wsgi-demo`, `swift-wsgi`) run as a child process, for tests of
+/// the commands, signals and exit codes.
+public final class ServerProcess {
     public let process = Process()
     private let output = Pipe()
     public private(set) var port = 0
@@ -10,26 +11,31 @@ public final class DemoProcess {
     /// Where the process's standard error goes (its log), when asked for.
     public let logPath: String?
 
-    /// The built `wsgi-demo` next to the test bundle.
-    public static var binaryPath: String {
+    /// The built binary `name` next to the test bundle.
+    public static func binaryPath(_ name: String = "wsgi-demo") -> String {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("wsgi-demo").path
+            let candidate = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return testBinary.deletingLastPathComponent().appendingPathComponent("wsgi-demo").path
+        return testBinary.deletingLastPathComponent().appendingPathComponent(name).path
     }
 
-    /// Starts `wsgi-demo arguments...` (or `executable arguments...`, for wrappers such as
-    /// `prlimit`) and waits for its "Listening on" line.
-    public init(_ arguments: [String], executable: String? = nil, captureLog: Bool = false, timeout: Double = 20) throws {
-        process.executableURL = URL(fileURLWithPath: executable ?? DemoProcess.binaryPath)
+    /// Starts `binary arguments...` (or `executable arguments...`, for wrappers such as `prlimit`)
+    /// in `directory` with `environment` added to the test's, and waits for its "Listening on" line.
+    public init(
+        _ arguments: [String], binary: String = "wsgi-demo", executable: String? = nil, directory: String? = nil,
+        environment: [String: String] = [:], captureLog: Bool = false, timeout: Double = 20
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: executable ?? ServerProcess.binaryPath(binary))
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = output
         if captureLog {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-demo-\(UUID().uuidString).log").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(binary)-\(UUID().uuidString).log").path
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             logPath = path
             process.standardError = FileHandle(forWritingAtPath: path)
@@ -43,7 +49,7 @@ public final class DemoProcess {
         let handle = output.fileHandleForReading
         while !text.contains("\n") {
             guard Date() < deadline, process.isRunning else {
-                throw RawClient.Failure("wsgi-demo printed no listening line (got \(text.debugDescription))")
+                throw RawClient.Failure("\(binary) printed no listening line (got \(text.debugDescription)); log: \(log)")
             }
             let data = handle.availableData
             if data.isEmpty { usleep(10_000) }

@@ -2,16 +2,16 @@ import ArgumentParser
 
 /// `--bind HOST:PORT` (gunicorn's spelling): `127.0.0.1:8051`, `0.0.0.0:80`, `[::1]:8051`, `:8051`
 /// (all IPv4 interfaces). Port 0 picks a free port.
-struct BindAddress: ExpressibleByArgument, CustomStringConvertible {
-    var host: String
-    var port: Int
+public struct BindAddress: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    public var host: String
+    public var port: Int
 
-    init(host: String, port: Int) {
+    public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    init?(argument: String) {
+    public init?(argument: String) {
         let hostPart: Substring
         let portPart: Substring
         if argument.hasPrefix("[") {
@@ -28,10 +28,10 @@ struct BindAddress: ExpressibleByArgument, CustomStringConvertible {
         self.port = port
     }
 
-    var description: String { "\(host):\(port)" }
+    public var description: String { "\(host):\(port)" }
 
     /// `http://HOST:PORT` with IPv6 hosts in brackets.
-    static func url(host: String, port: Int) -> String {
+    public static func url(host: String, port: Int) -> String {
         host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 }

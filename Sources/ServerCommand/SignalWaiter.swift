@@ -6,20 +6,20 @@ import UVLoop
 ///
 /// ``block(_:)`` must run before any other thread starts, so that every thread inherits the
 /// blocked mask and the signals are only ever received by the waiting thread.
-struct SignalWaiter: Sendable {
+public struct SignalWaiter: Sendable {
     private let signals: [Int32]
 
     /// Unblocks every signal in the calling thread. A process inherits its parent's signal mask
     /// through exec; the supervisor in particular must receive SIGCHLD (libuv learns of worker
     /// exits from it) whatever the process that started it had blocked.
-    static func clearInheritedMask() {
+    public static func clearInheritedMask() {
         var empty = sigset_t()
         sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &empty, nil)
     }
 
     /// Blocks `signals` in the calling thread (and so in every thread it starts afterwards).
-    static func block(_ signals: [Int32]) -> SignalWaiter {
+    public static func block(_ signals: [Int32]) -> SignalWaiter {
         var set = sigset_t()
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
@@ -28,7 +28,7 @@ struct SignalWaiter: Sendable {
     }
 
     /// Starts a thread that calls `handler` with each signal received, forever.
-    func start(_ handler: @escaping @Sendable (Int32) -> Void) {
+    public func start(_ handler: @escaping @Sendable (Int32) -> Void) {
         let signals = self.signals
         _ = UVThread.start {
             var set = sigset_t()

@@ -1,0 +1,102 @@
+import CPython
+import CPythonShim
+import HTTPServerCore
+import Logging
+import SharedBytes
+import WSGIGateway
+
+/// A loaded WSGI application and what all its requests share: the callable, the environ builder,
+/// the `start_response` cache, spare call objects. The server meets it as ``responder`` (and
+/// ``loopObserver``, which gives the GIL back whenever a loop is about to wait).
+///
+/// `@unchecked Sendable` is sound: the `let`s never change, and the `var`s are used only with the
+/// GIL held, which orders every use across threads.
+public final class PythonApplication: @unchecked Sendable {
+    /// The application callable (owned).
+    let callable: PythonObject
+    /// The support module (owned by the interpreter, which outlives the application).
+    let support: PythonObject
+    /// The `wsgi.file_wrapper` class (owned): a body of exactly this type may be sent as a file.
+    let fileWrapperType: PythonObject
+    let logger: Logger
+    var environ: EnvironBuilder
+    var startResponseArguments = StartResponseArguments()
+    var callObjects = CallObjectPool()
+
+    /// With the GIL held; takes over the (owned) `callable`.
+    init(callable: PythonObject, support: PythonObject, logger: Logger) {
+        self.callable = callable
+        self.support = support
+        self.logger = logger
+        fileWrapperType = PyObject_GetAttrString(support, "FileWrapper")!
+        let errors = PyObject_GetAttrString(support, "errors")!
+        environ = EnvironBuilder(errors: errors, fileWrapper: fileWrapperType)
+        Py_DECREF(errors)
+    }
+
+    /// What the server drives requests through.
+    public var responder: any Responder { PythonGateway(application: self) }
+
+    /// Gives the GIL back when an event loop is about to wait (set as the server's
+    /// ``ServerConfiguration/loopObserver``).
+    public var loopObserver: any LoopObserver { PythonLoopObserver() }
+
+    /// `application(environ, start_response)`: the result (new), or nil with the exception set.
+    func call(environ: PythonObject, startResponse: PythonObject) -> PythonObject? {
+        withUnsafeTemporaryAllocation(of: PythonObject?.self, capacity: 2) { arguments in
+            arguments[0] = environ
+            arguments[1] = startResponse
+            return PyObject_Vectorcall(callable, arguments.baseAddress, 2, nil)
+        }
+    }
+}
+
+/// The ``Responder`` of a Python application: every connection gets a ``PythonConnection``.
+struct PythonGateway: Responder {
+    let application: PythonApplication
+
+    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler {
+        PythonConnection(
+            application: application, inline: server.applicationThreads == 0,
+            cgi: CGIContext(connection: connection, server: server, mountPoint: Bytes())
+        )
+    }
+}
+
+/// The requests of one connection, each turned into a ``PythonExchange``.
+///
+/// When applications run on the loop thread, the connection's exchange is reused for its next
+/// request once nothing else holds it (the core lets go of it after `close()`), as the Swift
+/// gateway does; with application threads each request gets a new one. Creating an exchange
+/// touches no Python object: the loop thread of a threaded server never does. Loop thread only.
+final class PythonConnection: RequestHandler {
+    private let application: PythonApplication
+    private let inline: Bool
+    private let cgi: CGIContext
+    private var exchange: PythonExchange?
+
+    init(application: PythonApplication, inline: Bool, cgi: CGIContext) {
+        self.application = application
+        self.inline = inline
+        self.cgi = cgi
+    }
+
+    func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
+        guard inline else { return PythonExchange(request, application: application, cgi: cgi, inline: false) }
+        // Checked before any other reference to it exists in this scope.
+        if isKnownUniquelyReferenced(&exchange), let exchange {
+            exchange.reuse(for: request)
+            return exchange
+        }
+        let fresh = PythonExchange(request, application: application, cgi: cgi, inline: true)
+        exchange = fresh
+        return fresh
+    }
+}
+
+/// Gives the GIL back before each loop waits for I/O, and when it stops: the loop thread took it
+/// lazily for the requests of the iteration (inline mode).
+struct PythonLoopObserver: LoopObserver {
+    func loopWillWait() { PythonThread.currentIfAttached?.release() }
+    func loopDidStop() { PythonThread.currentIfAttached?.release() }
+}

@@ -1,0 +1,138 @@
+import CPython
+import CPythonShim
+import Glibc
+import Synchronization
+
+/// One OS thread's attachment to the interpreter: its thread state, kept for the thread's whole
+/// life (making one per request with `PyGILState_Ensure` costs about 7 µs; restoring a kept one
+/// about 0.4 µs), and whether the thread holds the GIL now.
+///
+/// The GIL discipline. A thread takes the GIL only through ``acquire()`` and gives it back only
+/// through ``release()``; both do nothing when nothing changes, so code that needs Python calls
+/// `acquire()` lazily, where it needs it. Event-loop threads that run applications (inline mode)
+/// keep the GIL from their first Python work in a loop iteration until the loop is about to wait
+/// (``PythonLoopObserver``), so that a burst of requests pays for one hand-over and the
+/// application's own threads run whenever the server idles. Application threads (`--threads`)
+/// give it back at the end of every step of a response, and around every wait for the loop.
+///
+/// `@unchecked Sendable` is sound: a record is used by its own thread only (found through a
+/// thread-local key), except by ``PythonThreads`` which reads ``runsApplication`` and deletes
+/// ``state`` while holding the GIL, when the thread cannot be touching them: it writes
+/// `runsApplication` only while holding the GIL, and states are deleted after the threads ended.
+final class PythonThread: @unchecked Sendable {
+    /// This thread's state; deleted by ``PythonThreads/deleteThreadStates()`` (not for the main thread,
+    /// whose state the interpreter's finalization deletes).
+    let state: UnsafeMutablePointer<PyThreadState>
+    /// Whether this thread holds the GIL now.
+    private(set) var holdsGIL: Bool
+    /// Application code runs on this thread now (what an interruption must reach). Written with
+    /// the GIL held.
+    var runsApplication = false
+    /// The thread that started the interpreter (Python's main thread).
+    let isMain: Bool
+
+    private init(state: UnsafeMutablePointer<PyThreadState>, holdsGIL: Bool, isMain: Bool) {
+        self.state = state
+        self.holdsGIL = holdsGIL
+        self.isMain = isMain
+    }
+
+    /// Takes the GIL unless this thread holds it.
+    @inline(__always)
+    func acquire() {
+        guard !holdsGIL else { return }
+        PyEval_RestoreThread(state)
+        holdsGIL = true
+    }
+
+    /// Gives the GIL back if this thread holds it.
+    @inline(__always)
+    func release() {
+        guard holdsGIL else { return }
+        _ = PyEval_SaveThread()
+        holdsGIL = false
+    }
+
+    /// Runs `body` (a wait on another thread) without the GIL, and takes it back afterwards if
+    /// this thread held it.
+    func withoutGIL<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let held = holdsGIL
+        release()
+        defer { if held { acquire() } }
+        return try body()
+    }
+
+    // MARK: Finding the calling thread's record
+
+    /// The calling thread's record, attaching the thread now when it has none (without the GIL).
+    static var current: PythonThread {
+        if let thread = currentIfAttached { return thread }
+        return attach(state: PyThreadState_New(PyInterpreterState_Main())!, holdsGIL: false, isMain: false)
+    }
+
+    /// The calling thread's record; nil when the thread never ran Python.
+    static var currentIfAttached: PythonThread? {
+        guard let pointer = pthread_getspecific(recordKey) else { return nil }
+        return Unmanaged<PythonThread>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Records the thread that has just initialized the interpreter (it holds the GIL).
+    static func attachMain() -> PythonThread {
+        attach(state: PyThreadState_Get(), holdsGIL: true, isMain: true)
+    }
+
+    private static func attach(state: UnsafeMutablePointer<PyThreadState>, holdsGIL: Bool, isMain: Bool) -> PythonThread {
+        let thread = PythonThread(state: state, holdsGIL: holdsGIL, isMain: isMain)
+        PythonThreads.register(thread)
+        // Unretained: the registry keeps the record alive for the interpreter's life.
+        pthread_setspecific(recordKey, Unmanaged.passUnretained(thread).toOpaque())
+        return thread
+    }
+}
+
+/// The thread-local key of ``PythonThread`` records.
+private let recordKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    return key
+}()
+
+/// Every thread attached to the interpreter, for what concerns them all: interrupting application
+/// code, and deleting their states before finalization.
+enum PythonThreads {
+    private static let all = Mutex<[PythonThread]>([])
+    /// Set when finalization starts: no thread may take the GIL afterwards (CPython ends a thread
+    /// that tries).
+    private static let finalizing = Atomic<Bool>(false)
+
+    fileprivate static func register(_ thread: PythonThread) {
+        all.withLock { $0.append(thread) }
+    }
+
+    /// Raises `KeyboardInterrupt` in every thread that runs application code now, as Ctrl-C does
+    /// in a Python program: Python code stops at its next bytecode (code blocked in C, such as a
+    /// long `time.sleep`, only when it returns). From a thread that never ran Python (the signal
+    /// thread): it takes the GIL for the call, through a temporary thread state.
+    static func interruptApplications() {
+        guard !finalizing.load(ordering: .acquiring) else { return }
+        let gil = PyGILState_Ensure()
+        for thread in all.withLock({ $0 }) where thread.runsApplication {
+            PyThreadState_SetAsyncExc(swsgi_thread_id(thread.state), swsgi_keyboard_interrupt())
+        }
+        PyGILState_Release(gil)
+    }
+
+    /// Deletes the states of the threads other than the main one, which have all ended. On the
+    /// main thread with the GIL held, right before finalization.
+    static func deleteThreadStates() {
+        finalizing.store(true, ordering: .releasing)
+        let others = all.withLock { threads -> [PythonThread] in
+            defer { threads.removeAll { !$0.isMain } }
+            return threads.filter { !$0.isMain }
+        }
+        for thread in others {
+            PyThreadState_Clear(thread.state)
+            PyThreadState_Delete(thread.state)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import HTTPServerCore
+import Logging
+import Supervisor
+
+/// The serving flags every command shares (`wsgi-demo`, `swift-wsgi`), with gunicorn's names: one
+/// definition, so that the commands read the same flags the same way.
+public struct ServingOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "Address to listen on, HOST:PORT (port 0 picks a free port). Default: see the command's description.")
+    public var bind: BindAddress?
+
+    @Option(help: "Application threads; 0 runs the application on the event-loop thread.")
+    public var threads = 0
+
+    @Option(help: "Event-loop threads, each with its own listener on the address (SO_REUSEPORT).")
+    public var loops = 1
+
+    @Option(name: [.short, .long], help: "Worker processes under a supervising master; 0 serves in this process.")
+    public var workers = 0
+
+    @Option(help: "Seconds of silence after which the master kills and replaces a worker (--workers).")
+    public var timeout = 30
+
+    @Option(name: .customLong("max-requests"), help: "Requests after which a worker is replaced (--workers); 0 = never.")
+    public var maxRequests = 0
+
+    @Option(name: .customLong("max-requests-jitter"), help: "Random extra requests (0...N) added to --max-requests per worker.")
+    public var maxRequestsJitter = 0
+
+    @Option(name: .customLong("keep-alive"), help: "Seconds an idle keep-alive connection stays open.")
+    public var keepAlive: Int = 75
+
+    @Option(name: .customLong("graceful-timeout"), help: "Seconds in-flight requests get to finish on SIGTERM.")
+    public var gracefulTimeout: Int = 30
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; above it, accepting pauses.")
+    public var maxConnections: Int = 10_000
+
+    @Option(name: .customLong("limit-request-line"), help: "Longest request line in bytes (414 above).")
+    public var limitRequestLine: Int = 8190
+
+    @Option(name: .customLong("limit-request-fields"), help: "Most header fields in a request (431 above).")
+    public var limitRequestFields: Int = 100
+
+    @Option(name: .customLong("limit-request-field-size"), help: "Longest header field line in bytes (431 above).")
+    public var limitRequestFieldSize: Int = 8190
+
+    @Option(name: .customLong("limit-request-body"), help: "Largest request body in bytes (413 above); 0 = no limit.")
+    public var limitRequestBody: Int = 0
+
+    @Flag(name: .customLong("access-log"), help: "Log one line per response.")
+    public var accessLog = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    public var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard threads >= 0, loops >= 1, workers >= 0 else { throw ValidationError("--threads and --workers must be >= 0 and --loops >= 1") }
+        guard timeout > 0, gracefulTimeout >= 0, keepAlive >= 0 else {
+            throw ValidationError("--timeout must be > 0, --graceful-timeout and --keep-alive >= 0")
+        }
+    }
+
+    /// Standard error log at `--log-level`. Once per process, before any logger is made.
+    public func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// `--workers` and the flags that tune them.
+    public var workerSettings: WorkerSettings {
+        var settings = WorkerSettings(workers: workers)
+        settings.timeout = .seconds(timeout)
+        settings.gracefulTimeout = .seconds(gracefulTimeout)
+        settings.maxRequests = maxRequests > 0 ? maxRequests : nil
+        settings.maxRequestsJitter = maxRequestsJitter
+        return settings
+    }
+
+    /// The server configuration the flags describe, listening on `address`, logging as `label`
+    /// (the access log as `command.access`).
+    public func serverConfiguration(address: BindAddress, command: String, label: String) -> ServerConfiguration {
+        var configuration = ServerConfiguration(host: address.host, port: address.port)
+        configuration.threads = threads
+        configuration.loops = loops
+        configuration.timeouts.keepAliveIdle = .seconds(keepAlive)
+        configuration.gracefulTimeout = .seconds(gracefulTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.limits.maxRequestLineLength = limitRequestLine
+        configuration.limits.maxFieldCount = limitRequestFields
+        configuration.limits.maxFieldLength = limitRequestFieldSize
+        if limitRequestBody > 0 { configuration.limits.maxBodyLength = limitRequestBody }
+        configuration.logger = Logger(label: label)
+        if accessLog { configuration.accessLogger = Logger(label: "\(command).access") }
+        return configuration
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Glibc
+import HTTPServerCore
+import Logging
+import PythonHost
+import ServerCommand
+
+/// `swift-wsgi`: serves a Python WSGI application, read as gunicorn and uWSGI read it.
+@main
+struct SwiftWSGI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swift-wsgi",
+        abstract: "Serve a Python WSGI application over HTTP/1.1 on libuv, with embedded CPython.",
+        discussion: """
+            swift-wsgi web_application:application --bind 127.0.0.1:8051 serves the callable \
+            `application` of web_application.py (found in the working directory, --chdir, \
+            --pythonpath or the virtual environment), exactly as gunicorn would. Listens on \
+            127.0.0.1:8000 unless --bind says otherwise, and prints "Listening on http://HOST:PORT" \
+            once bound; the application is imported first.
+
+            The application runs on the event loop's thread (one request at a time per process, \
+            as with bjoern); --threads N runs it on N threads of one interpreter (for applications \
+            that wait on I/O: the GIL lets one thread run Python at a time); --workers N runs N \
+            processes (for CPU-bound applications).
+
+            SIGTERM drains in-flight requests and exits 0; SIGINT, or a second SIGTERM, stops at \
+            once, interrupting running Python code with KeyboardInterrupt (exit 0). Exit status 2 \
+            means a usage error, 3 that the application could not be loaded (import error, missing \
+            or non-callable object, an import that did not finish), 70 that an event loop did not \
+            close cleanly (a bug, logged).
+            """
+    )
+
+    @Argument(help: "The application as MODULE:CALLABLE (CALLABLE defaults to 'application'; 'module:create_app()' calls a factory).")
+    var application: String?
+
+    @Option(name: .customLong("wsgi-file"), help: "Load the application from this Python file instead of a module (uWSGI's --wsgi-file).")
+    var wsgiFile: String?
+
+    @Option(help: "The application's name in --wsgi-file (default: application).")
+    var callable: String?
+
+    @Option(help: "Change to this directory before loading the application.")
+    var chdir: String?
+
+    @Option(help: "A directory to put first on sys.path (repeatable).")
+    var pythonpath: [String] = []
+
+    @Option(help: "The virtual environment to run in (default: $VIRTUAL_ENV, else the system Python's packages).")
+    var venv: String?
+
+    @Option(name: .customLong("import-timeout"), help: "Seconds the application's import may take (exit 3 beyond it); 0 = no limit.")
+    var importTimeout: Int = 30
+
+    @OptionGroup var serving: ServingOptions
+
+    static func main() {
+        runCommand(self) { error in
+            guard let failure = error as? CommandFailure else { return nil }
+            printError("Error: \(failure.description)")
+            return failure.status
+        }
+    }
+
+    func validate() throws {
+        guard (application == nil) != (wsgiFile == nil) else {
+            throw ValidationError("give the application as MODULE:CALLABLE or with --wsgi-file PATH (one of them)")
+        }
+        if let application, application.hasPrefix(":") || application.isEmpty {
+            throw ValidationError("'\(application)' names no module: expected MODULE:CALLABLE, e.g. web_application:application")
+        }
+        guard importTimeout >= 0 else { throw ValidationError("--import-timeout must be >= 0") }
+    }
+
+    func run() throws {
+        let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: BindAddress(host: "127.0.0.1", port: 8000))
+        try process.run(bootFailureStatus: ExitStatus.loadFailure) { configuration, announces in
+            try serve(configuration, announces: announces)
+        }
+    }
+
+    /// One process serving the application (alone, or as a worker) until a signal stops it.
+    private func serve(_ configuration: ServerConfiguration, announces: Bool) throws {
+        // Before any other thread exists (Python's included), so only the signal thread gets them.
+        let signals = StopSignals.block()
+        let stop = StopControl(gracefulTimeout: serving.gracefulTimeout)
+        signals.start { graceful in stop.request(graceful: graceful) }
+
+        if let chdir, Glibc.chdir(chdir) != 0 {
+            throw CommandFailure(status: ExitStatus.usage, "cannot change to directory \(chdir): \(String(cString: strerror(errno)))")
+        }
+        let settings = PythonSettings(virtualEnvironment: venv ?? getenv("VIRTUAL_ENV").map { String(cString: $0) }, paths: pythonpath)
+        let interpreter: PythonInterpreter
+        do {
+            interpreter = try PythonInterpreter(settings)
+        } catch {
+            throw CommandFailure(status: ExitStatus.usage, "\(error)")
+        }
+        let target = ApplicationTarget(spec: application, wsgiFile: wsgiFile, callable: callable)
+        let loaded: PythonApplication
+        do {
+            loaded = try ImportDeadline(seconds: importTimeout, target: target).run {
+                try interpreter.loadApplication(target, logger: Logger(label: "swift-wsgi"))
+            }
+        } catch let error as ApplicationLoadError {
+            if let traceback = error.traceback { printError(traceback) }
+            throw CommandFailure(status: ExitStatus.loadFailure, error.reason)
+        }
+
+        var configuration = configuration
+        configuration.loopObserver = loaded.loopObserver
+        interpreter.releaseMainThread()
+        let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
+        if announces { announce(listeningOn: server.localAddress.host, port: server.localAddress.port) }
+        stop.serving(server)
+        server.serveForever()
+        interpreter.finalize()
+        // A handle left open is a bug (already logged): fail the exit status so it is noticed.
+        if !server.closedCleanly { throw ExitCode(70) }
+    }
+}
+
+/// The exit statuses the command documents.
+enum ExitStatus {
+    static let usage: Int32 = 2
+    static let loadFailure: Int32 = 3
+}
+
+/// A failure that ends the command with one line on standard error and `status`.
+struct CommandFailure: Error, CustomStringConvertible {
+    let status: Int32
+    let description: String
+
+    init(status: Int32, _ description: String) {
+        self.status = status
+        self.description = description
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    var line = text.hasSuffix("\n") ? text : text + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

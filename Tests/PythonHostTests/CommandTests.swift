@@ -1,0 +1,144 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The `swift-wsgi` command as gunicorn users run it: how it finds the application, how it fails,
+/// which interpreter and packages it runs with, and how it stops.
+@Suite struct CommandTests {
+    // MARK: Finding the application
+
+    @Test func theCallableDefaultsToApplication() throws {
+        let server = try PythonFixtures.serve(["web_application"])
+        #expect(try get(server, "/").bodyText == "Index")
+    }
+
+    @Test func aWSGIFileIsLoadedAsUWSGIDoes() throws {
+        let server = try PythonFixtures.serve(["--wsgi-file", "web_application.py"])
+        #expect(try get(server, "/x").bodyText == "Hello")
+        let named = try PythonFixtures.serve(["--wsgi-file", "echo_app.py", "--callable", "app"])
+        #expect(try get(named, "/status/201").status == 201)
+    }
+
+    @Test func aFactoryCallWithLiteralArgumentsIsMade() throws {
+        let server = try PythonFixtures.serve(["validated:wrap(\"wsgi_checks:application\")"])
+        #expect(try get(server, "/").bodyText == "checks")
+    }
+
+    @Test func chdirAndPythonpathDecideWhereModulesAreFound() throws {
+        let fixtures = PythonFixtures.directory
+        let elsewhere = try ServerProcess(["--chdir", fixtures + "/mysite", "--pythonpath", fixtures, "web_application", "--bind", "127.0.0.1:0"], binary: "swift-wsgi", directory: "/", captureLog: true)
+        #expect(try get(elsewhere, "/").bodyText == "Index")
+        let checks = try ServerProcess(["--chdir", fixtures, "wsgi_checks", "--bind", "127.0.0.1:0"], binary: "swift-wsgi", directory: "/", captureLog: true)
+        let python = try jsonObject(try get(checks, "/python"))
+        #expect(python["path0"] as? String == fixtures)
+        #expect(python["main_thread"] as? Bool == true)
+    }
+
+    // MARK: Failing to load: one line, exit 3
+
+    @Test(arguments: [
+        (["no_such_module:application"], "No module named 'no_such_module'"),
+        (["web_application:no_such_callable"], "Failed to find attribute 'no_such_callable' in 'web_application'."),
+        (["validated:warnings"], "is not callable"),
+        (["web_application:application("], "Failed to parse"),
+        (["validated:wrap('no_such_module:app')"], "Error calling the application factory"),
+        (["--wsgi-file", "missing.py"], "No such file: 'missing.py'."),
+    ])
+    func aBadApplicationExitsWith3AndOneLine(arguments: [String], message: String) throws {
+        let (status, errors) = try PythonFixtures.run(arguments + ["--bind", "127.0.0.1:0"])
+        #expect(status == 3)
+        let last = errors.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("Error: "), "\(errors)")
+        #expect(last.contains(message), "\(errors)")
+    }
+
+    @Test func anImportErrorInsideTheModuleShowsItsTraceback() throws {
+        let directory = temporaryPath("broken")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "import json\nimport no_such_dependency\n".write(toFile: directory + "/broken_app.py", atomically: true, encoding: .utf8)
+        let (status, errors) = try PythonFixtures.run(["--pythonpath", directory, "broken_app", "--bind", "127.0.0.1:0"])
+        #expect(status == 3)
+        #expect(errors.contains("Traceback (most recent call last)"))
+        #expect(errors.contains("broken_app.py\", line 2"))
+        #expect(errors.split(separator: "\n").last?.contains("Error while importing 'broken_app': ModuleNotFoundError") == true, "\(errors)")
+    }
+
+    @Test(arguments: [
+        [String](),
+        ["web_application", "--wsgi-file", "web_application.py"],
+        [":application"],
+        ["web_application", "--threads", "-1"],
+        ["web_application", "--no-such-flag"],
+    ])
+    func usageErrorsExitWith2(arguments: [String]) throws {
+        let (status, errors) = try PythonFixtures.run(arguments)
+        #expect(status == 2, "\(errors)")
+        #expect(errors.contains("Usage:") || errors.contains("Error:"), "\(errors)")
+    }
+
+    @Test func workersThatCannotLoadTheApplicationStopTheMasterWith3() throws {
+        let (status, errors) = try PythonFixtures.run(["no_such_module:app", "--workers", "2", "--bind", "127.0.0.1:0"])
+        #expect(status == 3)
+        #expect(errors.contains("No module named 'no_such_module'"))
+        #expect(errors.contains("worker failed to boot"))
+    }
+
+    // MARK: The interpreter
+
+    @Test func withoutAVenvItIsTheSystemPython() throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"], environment: ["VIRTUAL_ENV": ""])
+        let python = try jsonObject(try get(server, "/python"))
+        #expect(python["prefix"] as? String == "/usr")
+        #expect((python["executable"] as? String)?.hasPrefix("/usr/bin/python3") == true, "\(python)")
+    }
+
+    @Test(arguments: [true, false])
+    func aVenvGivesItsPrefixExecutableAndPackages(viaFlag: Bool) throws {
+        try #require(PythonFixtures.venvExists, "no test venv at \(PythonFixtures.venv): run `make test-venv`")
+        let venv = PythonFixtures.venv
+        let server = viaFlag
+            ? try PythonFixtures.serve(["--venv", venv, "wsgi_checks"])
+            : try PythonFixtures.serve(["wsgi_checks"], environment: ["VIRTUAL_ENV": venv])
+        let python = try jsonObject(try get(server, "/python"))
+        #expect(python["prefix"] as? String == venv)
+        #expect(python["executable"] as? String == venv + "/bin/python")
+        #expect(python["version"] as? String == "3.11.2" || (python["version"] as? String)?.hasPrefix("3.11") == true)
+    }
+
+    @Test func aDirectoryThatIsNotAVenvIsAUsageError() throws {
+        let (status, errors) = try PythonFixtures.run(["--venv", "/tmp", "web_application", "--bind", "127.0.0.1:0"])
+        #expect(status == 2)
+        #expect(errors.contains("/tmp is not a virtual environment"), "\(errors)")
+    }
+
+    // MARK: Stopping
+
+    @Test func sigtermDrainsAnInFlightRequestAndExits0() throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"])
+        let mark = temporaryPath("sleeping")
+        defer { unlink(mark) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /sleep?seconds=0.5&mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The request is in the application (the loop thread sleeps in Python) when the signal comes.
+        #expect(eventually(timeout: 20) { access(mark, F_OK) == 0 })
+        server.signal(SIGTERM)
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "slept")
+        #expect(server.waitForExit() == 0)
+    }
+
+    @Test func sigintStopsPythonCodeThatNeverReturns() throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"])
+        let mark = temporaryPath("spinning")
+        defer { unlink(mark) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /spin?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(eventually(timeout: 20) { access(mark, F_OK) == 0 })
+        server.signal(SIGINT)
+        #expect(server.waitForExit(timeout: 20) == 0)
+        #expect(server.log.contains("KeyboardInterrupt"), "\(server.log)")
+    }
+}

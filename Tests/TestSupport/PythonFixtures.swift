@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+
+/// The Python applications the tests serve with `swift-wsgi` (Tests/PythonHostTests/Fixtures), and
+/// the virtual environment with their packages (Flask, Django) that `make test` creates.
+public enum PythonFixtures {
+    /// The fixtures directory.
+    public static var directory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("PythonHostTests/Fixtures").path
+    }
+
+    /// The test venv: `SWIFT_WSGI_TEST_VENV` (set by `make test`), else `.build/test-venv`.
+    public static var venv: String {
+        if let path = ProcessInfo.processInfo.environment["SWIFT_WSGI_TEST_VENV"] { return path }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/test-venv").path
+    }
+
+    /// Whether the venv exists (`make test-venv` makes it).
+    public static var venvExists: Bool { FileManager.default.fileExists(atPath: venv + "/pyvenv.cfg") }
+
+    /// `swift-wsgi arguments... --bind 127.0.0.1:0` in the fixtures directory, with its log captured.
+    public static func serve(_ arguments: [String], environment: [String: String] = [:]) throws -> ServerProcess {
+        try ServerProcess(arguments + ["--bind", "127.0.0.1:0"], binary: "swift-wsgi", directory: directory, environment: environment, captureLog: true)
+    }
+
+    /// `swift-wsgi arguments...` run to its end (for start-up failures): its exit status (nil if it
+    /// had to be killed after `timeout`) and its standard error.
+    public static func run(_ arguments: [String], timeout: Double = 30) throws -> (status: Int32?, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath("swift-wsgi"))
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        var status: Int32? = nil
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        } else {
+            status = process.terminationStatus
+        }
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, text)
+    }
+}
+
+/// The two echo applications that must behave alike: the bundled Swift one and the Python
+/// reference (../shared/echo_app.py, copied into the fixtures) served by `swift-wsgi`.
+public enum EchoServer: String, CaseIterable, Sendable {
+    case swift
+    case python
+
+    public func start() throws -> ServerProcess {
+        switch self {
+        case .swift: return try ServerProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
+        case .python: return try PythonFixtures.serve(["echo_app:app"])
+        }
+    }
+}
