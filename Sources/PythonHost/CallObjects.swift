@@ -49,7 +49,7 @@ struct CallObjects {
 }
 
 /// Call objects that finished calls gave back unshared, for the next calls: a request then
-/// allocates none. Used with the GIL held (which orders every use across threads).
+/// allocates none. One per thread (``ThreadWorkspace``), with the GIL held.
 struct CallObjectPool {
     private var spare: [CallObjects] = []
 
@@ -57,8 +57,8 @@ struct CallObjectPool {
         spare.popLast() ?? CallObjects.make()
     }
 
-    /// Takes back `objects` after a call: kept when unshared (at most a few: one per thread that
-    /// runs calls at once), else detached and released (the application's references keep them).
+    /// Takes back `objects` after a call: kept when unshared (as many as this thread ran responses
+    /// at once, up to a bound), else detached and released (the application's references keep them).
     mutating func giveBack(_ objects: CallObjects) {
         objects.detach()
         if objects.isUnshared && spare.count < 64 {

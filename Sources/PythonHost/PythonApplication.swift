@@ -5,23 +5,25 @@ import Logging
 import SharedBytes
 import WSGIGateway
 
-/// A loaded WSGI application and what all its requests share: the callable, the environ builder,
-/// the `start_response` cache, spare call objects. The server meets it as ``responder`` (and
-/// ``loopObserver``, which gives the GIL back whenever a loop is about to wait).
+/// A loaded WSGI application and the Python objects all its requests share. The server meets it as
+/// ``responder`` (and ``loopObserver``, which gives the GIL back whenever a loop is about to wait).
 ///
-/// `@unchecked Sendable` is sound: the `let`s never change, and the `var`s are used only with the
-/// GIL held, which orders every use across threads.
+/// `@unchecked Sendable` is sound: everything here is immutable, and the Python objects it points
+/// at are owned for the interpreter's life (what changes per request lives in each thread's
+/// ``ThreadWorkspace``).
 public final class PythonApplication: @unchecked Sendable {
     /// The application callable (owned).
     let callable: PythonObject
     /// The support module (owned by the interpreter, which outlives the application).
     let support: PythonObject
-    /// The `wsgi.file_wrapper` class (owned): a body of exactly this type may be sent as a file.
+    /// The `wsgi.file_wrapper` class and the `wsgi.errors` stream (owned). A body of exactly the
+    /// file wrapper's type may be sent as a file.
     let fileWrapperType: PythonObject
+    let errors: PythonObject
+    /// `close`, the name looked up on every result that is not an exact list or tuple (interned).
+    let closeName: PythonObject
+    let strings: EnvironStrings
     let logger: Logger
-    var environ: EnvironBuilder
-    var startResponseArguments = StartResponseArguments()
-    var callObjects = CallObjectPool()
 
     /// With the GIL held; takes over the (owned) `callable`.
     init(callable: PythonObject, support: PythonObject, logger: Logger) {
@@ -29,9 +31,9 @@ public final class PythonApplication: @unchecked Sendable {
         self.support = support
         self.logger = logger
         fileWrapperType = PyObject_GetAttrString(support, "FileWrapper")!
-        let errors = PyObject_GetAttrString(support, "errors")!
-        environ = EnvironBuilder(errors: errors, fileWrapper: fileWrapperType)
-        Py_DECREF(errors)
+        errors = PyObject_GetAttrString(support, "errors")!
+        closeName = Python.interned("close")
+        strings = EnvironStrings()
     }
 
     /// What the server drives requests through.
@@ -67,28 +69,30 @@ struct PythonGateway: Responder {
 ///
 /// When applications run on the loop thread, the connection's exchange is reused for its next
 /// request once nothing else holds it (the core lets go of it after `close()`), as the Swift
-/// gateway does; with application threads each request gets a new one. Creating an exchange
-/// touches no Python object: the loop thread of a threaded server never does. Loop thread only.
+/// gateway does; with application threads each request gets a new one. Making an exchange touches
+/// no Python object: the loop thread of a threaded server never does. Loop thread only.
 final class PythonConnection: RequestHandler {
     private let application: PythonApplication
     private let inline: Bool
     private let cgi: CGIContext
+    private let template: ConnectionTemplate
     private var exchange: PythonExchange?
 
     init(application: PythonApplication, inline: Bool, cgi: CGIContext) {
         self.application = application
         self.inline = inline
         self.cgi = cgi
+        template = ConnectionTemplate(takesGIL: inline)
     }
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
-        guard inline else { return PythonExchange(request, application: application, cgi: cgi, inline: false) }
+        guard inline else { return PythonExchange(request, application: application, cgi: cgi, template: template, inline: false) }
         // Checked before any other reference to it exists in this scope.
         if isKnownUniquelyReferenced(&exchange), let exchange {
             exchange.reuse(for: request)
             return exchange
         }
-        let fresh = PythonExchange(request, application: application, cgi: cgi, inline: true)
+        let fresh = PythonExchange(request, application: application, cgi: cgi, template: template, inline: true)
         exchange = fresh
         return fresh
     }
@@ -97,6 +101,6 @@ final class PythonConnection: RequestHandler {
 /// Gives the GIL back before each loop waits for I/O, and when it stops: the loop thread took it
 /// lazily for the requests of the iteration (inline mode).
 struct PythonLoopObserver: LoopObserver {
-    func loopWillWait() { PythonThread.currentIfAttached?.release() }
-    func loopDidStop() { PythonThread.currentIfAttached?.release() }
+    func loopWillWait() { PythonThread.releaseIfHeld() }
+    func loopDidStop() { PythonThread.releaseIfHeld() }
 }

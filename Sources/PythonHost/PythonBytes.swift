@@ -7,14 +7,13 @@ import SharedBytes
 /// immutable and its buffer never moves while the object lives.
 ///
 /// It owns one reference to the object, given back in `deinit` (after the last view is gone: the
-/// core keeps a chunk until its write completed) with the GIL held: taken there when this owner
-/// was made for a thread that takes the GIL lazily (an event-loop thread running applications),
-/// else handed to ``DeferredReleases`` unless the releasing thread happens to hold the GIL.
+/// core keeps a chunk until its write completed) through ``PythonRelease``.
 ///
 /// `@unchecked Sendable` is sound: the stored properties are immutable, the object's bytes too, and
 /// the one mutation (the reference count, in `deinit`) happens with the GIL held.
 final class PythonBytes: ByteOwner, @unchecked Sendable {
-    private let object: PythonObject
+    // Unchecked exclusivity: changed only by ``view(adopting:reusing:)`` while no view exists.
+    @exclusivity(unchecked) private var object: PythonObject
     private let takesGIL: Bool
 
     private init(object: PythonObject, takesGIL: Bool) {
@@ -23,12 +22,7 @@ final class PythonBytes: ByteOwner, @unchecked Sendable {
     }
 
     deinit {
-        if let thread = PythonThread.currentIfAttached, takesGIL || thread.holdsGIL {
-            thread.acquire()
-            Py_DECREF(object)
-        } else {
-            DeferredReleases.add(object)
-        }
+        PythonRelease.release(object, takesGIL: takesGIL)
     }
 
     /// A view of the `bytes` object `object`, taking over the caller's (owned) reference to it.
@@ -41,5 +35,28 @@ final class PythonBytes: ByteOwner, @unchecked Sendable {
         }
         let base = UnsafeRawPointer(PyBytes_AS_STRING(object)!)
         return Bytes(borrowing: base, count: count, owner: PythonBytes(object: object, takesGIL: takesGIL))
+    }
+
+    /// ``view(adopting:takesGIL:)`` for an event-loop thread that runs applications, reusing the
+    /// owner in `spare` (kept by the thread's workspace) when no view of its last object is left:
+    /// a chunk then costs no allocation. The last object stays referenced until the next chunk.
+    static func view(adopting object: PythonObject, reusing spare: inout PythonBytes?) -> Bytes {
+        let count = PyBytes_GET_SIZE(object)
+        guard count > 0 else {
+            Py_DECREF(object)
+            return Bytes()
+        }
+        let base = UnsafeRawPointer(PyBytes_AS_STRING(object)!)
+        // Checked before any other reference to it exists in this scope: the core dropped every
+        // view (on this thread: the write was done), so the object it kept may go.
+        if isKnownUniquelyReferenced(&spare), let owner = spare {
+            let previous = owner.object
+            owner.object = object
+            Py_DECREF(previous)
+            return Bytes(borrowing: base, count: count, owner: owner)
+        }
+        let owner = PythonBytes(object: object, takesGIL: true)
+        spare = owner
+        return Bytes(borrowing: base, count: count, owner: owner)
     }
 }

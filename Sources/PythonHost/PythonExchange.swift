@@ -38,6 +38,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
 
     private let application: PythonApplication
     private let cgi: CGIContext
+    private let template: ConnectionTemplate
     /// Applications run on the loop thread: the GIL is kept until the loop waits, and chunks are
     /// released on this thread.
     private let inline: Bool
@@ -53,12 +54,14 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     @exclusivity(unchecked) private var pendingFile: FileSlice?
     /// The core's sink while the application callable runs (it keeps the sink alive meanwhile).
     @exclusivity(unchecked) private unowned(unsafe) var sink: (any PartSink)?
-    /// The thread running the current step (the registry keeps records alive).
+    /// The thread running the current step (the registry keeps records alive), and its workspace.
     @exclusivity(unchecked) private unowned(unsafe) var thread: PythonThread?
+    @exclusivity(unchecked) private unowned(unsafe) var workspace: ThreadWorkspace?
 
-    init(_ request: borrowing IncomingRequest, application: PythonApplication, cgi: CGIContext, inline: Bool) {
+    init(_ request: borrowing IncomingRequest, application: PythonApplication, cgi: CGIContext, template: ConnectionTemplate, inline: Bool) {
         self.application = application
         self.cgi = cgi
+        self.template = template
         self.inline = inline
         self.request = RequestHeadCopy(request)
         body = request.body
@@ -89,6 +92,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
         DeferredReleases.drain()
         defer { if !inline { thread.release() } }
         self.thread = thread
+        workspace = thread.workspace(for: application)
         switch rules.stage {
         case .ready: return callApplication(sink, on: thread)
         case .iterating: return pull(on: thread)
@@ -101,12 +105,13 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
         pendingFile = nil
         rules.finish()
         guard objects != nil || !result.isNone else { return }  // never called: no Python to touch
-        let thread = PythonThread.current
+        // The thread of the last step: close() runs where the steps ran.
+        let thread = self.thread ?? PythonThread.current
         thread.acquire()
         defer { if !inline { thread.release() } }
         closeResult(on: thread)
         if let objects {
-            application.callObjects.giveBack(objects)
+            workspace!.callObjects.giveBack(objects)
             self.objects = nil
         }
     }
@@ -115,10 +120,13 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
 
     private func callApplication(_ sink: any PartSink, on thread: PythonThread) -> ResponsePart {
         rules.applicationCalled()
-        guard let objects = application.callObjects.take() else { return failWithException(on: thread) }
+        let workspace = workspace!
+        guard let objects = workspace.callObjects.take() else { return failWithException(on: thread) }
         objects.attach(exchange: Unmanaged.passUnretained(self).toOpaque(), body: body.map(RequestInputs.address))
         self.objects = objects
-        guard let environ = application.environ.build(request.variables(context: cgi), server: cgi.server, input: objects.input) else {
+        let variables = request.variables(context: cgi)
+        guard let template = template.get({ workspace.environ.connectionTemplate(variables, server: cgi.server) }),
+              let environ = workspace.environ.build(variables, template: template, input: objects.input) else {
             return failWithException(on: thread)
         }
         self.sink = sink
@@ -181,11 +189,16 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
                 return fail(reason)
             }
             do {
-                if let part = try rules.chunk(PythonBytes.view(adopting: item, takesGIL: inline), isLast: isLast) { return part }
+                if let part = try rules.chunk(chunk(adopting: item), isLast: isLast) { return part }
             } catch {
                 return fail("\(error)")
             }
         }
+    }
+
+    /// A view of the `bytes` object `item` (owned) for the core.
+    private func chunk(adopting item: PythonObject) -> Bytes {
+        inline ? PythonBytes.view(adopting: item, reusing: &workspace!.chunkOwner) : PythonBytes.view(adopting: item, takesGIL: false)
     }
 
     private func end() -> ResponsePart {
@@ -267,7 +280,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     }
 
     private func callClose(_ iterable: PythonObject, on thread: PythonThread) {
-        guard let close = PyObject_GetAttrString(iterable, "close") else {
+        guard let close = PyObject_GetAttr(iterable, application.closeName) else {
             PyErr_Clear()
             return
         }
@@ -316,7 +329,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
             return RaisedError.runtime("\(error)").raise()
         }
         do {
-            rules.accept(try application.startResponseArguments.head(status: status, headers: headers))
+            rules.accept(try workspace!.startResponseArguments.head(status: status, headers: headers))
         } catch {
             return error.raise()
         }

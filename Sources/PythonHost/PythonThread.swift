@@ -30,6 +30,9 @@ final class PythonThread: @unchecked Sendable {
     var runsApplication = false
     /// The thread that started the interpreter (Python's main thread).
     let isMain: Bool
+    /// What this thread keeps for the exchanges it runs; made by the first one. Unchecked
+    /// exclusivity: only this thread touches it.
+    @exclusivity(unchecked) private var workspace: ThreadWorkspace?
 
     private init(state: UnsafeMutablePointer<PyThreadState>, holdsGIL: Bool, isMain: Bool) {
         self.state = state
@@ -53,6 +56,15 @@ final class PythonThread: @unchecked Sendable {
         holdsGIL = false
     }
 
+    /// This thread's workspace for `application`'s exchanges.
+    @inline(__always)
+    func workspace(for application: PythonApplication) -> ThreadWorkspace {
+        if let workspace { return workspace }
+        let made = ThreadWorkspace(application)
+        workspace = made
+        return made
+    }
+
     /// Runs `body` (a wait on another thread) without the GIL, and takes it back afterwards if
     /// this thread held it.
     func withoutGIL<Result>(_ body: () throws -> Result) rethrows -> Result {
@@ -74,6 +86,13 @@ final class PythonThread: @unchecked Sendable {
     static var currentIfAttached: PythonThread? {
         guard let pointer = pthread_getspecific(recordKey) else { return nil }
         return Unmanaged<PythonThread>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Gives the GIL back if the calling thread holds it (without counting a reference to its
+    /// record: this runs on every loop iteration).
+    static func releaseIfHeld() {
+        guard let pointer = pthread_getspecific(recordKey) else { return }
+        Unmanaged<PythonThread>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.release() }
     }
 
     /// Records the thread that has just initialized the interpreter (it holds the GIL).

@@ -42,7 +42,7 @@ struct RaisedError: Error {
 /// Applications mostly answer with the same status and headers again and again, so the last
 /// accepted pair and its encoding are kept (references to the status and to a shallow copy of the
 /// list: its tuples and strings are immutable): equal arguments, compared by identity first, then
-/// by value, reuse the encoding. Used with the GIL held; owns its references.
+/// by value, reuse the encoding. One per thread (``ThreadWorkspace``); owns its references.
 struct StartResponseArguments {
     private var lastStatus: PythonObject?
     private var lastHeaders: PythonObject?
@@ -56,12 +56,14 @@ struct StartResponseArguments {
             throw .type("start_response() response_headers must be a list of (name, value) tuples, not \(Python.describe(headers))")
         }
         if let lastHead, matchesLast(status: status, headers: headers) { return lastHead }
-        let head = try encode(status: status, headers: headers)
+        let head = try Self.encode(status: status, headers: headers)
         remember(status: status, headers: headers, head: head)
         return head
     }
 
-    private func encode(status: PythonObject, headers: PythonObject) throws(RaisedError) -> ResponseHead {
+    /// Checks and encodes. Static: describing a bad value may run the application's Python code
+    /// (a `__repr__`), which must find no mutation of this cache in progress.
+    private static func encode(status: PythonObject, headers: PythonObject) throws(RaisedError) -> ResponseHead {
         do {
             guard let statusUTF8 = Python.utf8(status) else { throw RaisedError.value("start_response() status is not encodable text") }
             let builder = try ResponseHeadBuilder(statusUTF8: statusUTF8)
@@ -108,14 +110,18 @@ struct StartResponseArguments {
     }
 
     private mutating func remember(status: PythonObject, headers: PythonObject, head: ResponseHead) {
+        // Allocated before anything changes here: the allocation may run Python code (a collection).
         guard let snapshot = PyList_GetSlice(headers, 0, swsgi_list_size(headers)) else {
             PyErr_Clear()
             return
         }
-        Py_XDECREF(lastStatus)
-        Py_XDECREF(lastHeaders)
+        let oldStatus = lastStatus
+        let oldHeaders = lastHeaders
         lastStatus = Py_NewRef(status)
         lastHeaders = snapshot
         lastHead = head
+        // Releasing may run Python code too (finalizers): last, with the cache consistent.
+        Py_XDECREF(oldStatus)
+        Py_XDECREF(oldHeaders)
     }
 }

@@ -51,10 +51,16 @@ public struct CGIVariables {
         for variable in CGIVariable.allCases {
             withValue(of: variable) { body(.variable(variable), $0) }
         }
+        forEachHeader { body(.header(fieldName: $0), $1) }
+    }
+
+    /// Calls `body` with the field name and value of every `HTTP_*` variable (one per distinct
+    /// header field name, repeated fields joined; see ``withHeaderKey(fieldName:_:)`` for the key).
+    public func forEachHeader(_ body: (_ fieldName: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
         for (index, field) in head.fields.enumerated() {
             let name = self[field.name]
             guard Self.headerField(name) == .http, !isRepeat(index) else { continue }
-            withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { body(.header(fieldName: name), $0) }
+            withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { body(name, $0) }
         }
     }
 
@@ -126,8 +132,9 @@ public struct CGIVariables {
 
     // MARK: Path
 
-    /// SCRIPT_NAME and PATH_INFO: the decoded path split at the mount point.
-    private func withPath(_ body: (_ scriptName: UnsafeRawBufferPointer, _ pathInfo: UnsafeRawBufferPointer) -> Void) {
+    /// Calls `body` with SCRIPT_NAME and PATH_INFO at once: the decoded path split at the mount
+    /// point (decoded once for both).
+    public func withPath(_ body: (_ scriptName: UnsafeRawBufferPointer, _ pathInfo: UnsafeRawBufferPointer) -> Void) {
         let mount = mountPoint
         PercentDecoding.withDecoded(self[head.path]) { path in
             guard !mount.isEmpty, path.count >= mount.count,
