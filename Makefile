@@ -12,8 +12,11 @@ FUZZ_SECONDS ?= 60
 # interpreter libpython3.11 belongs to (another python3, such as pyenv's, may come first on PATH).
 TEST_VENV    := .build/test-venv
 TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
+# The Python servers make bench-python compares with, in their own venv.
+BENCH_VENV   := .build/bench-venv
+BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-python bench-instructions bench-parser clean
 
 all: build
 
@@ -55,6 +58,17 @@ fuzz-ci: deps
 bench:
 	@$(ENSURE) $(BENCH_PKGS)
 	Benchmarks/run.sh
+
+bench-python: $(BENCH_VENV)/installed
+	@$(ENSURE) $(BENCH_PKGS)
+	Benchmarks/python/run.sh
+
+$(BENCH_VENV)/installed: $(BENCH_REQS)
+	@$(ENSURE) python3-venv python3-dev libev-dev gcc
+	rm -rf $(BENCH_VENV)
+	/usr/bin/python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(BENCH_REQS)
+	touch $@
 
 bench-instructions:
 	@$(ENSURE) $(BENCH_PKGS)

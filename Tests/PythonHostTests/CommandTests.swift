@@ -107,6 +107,12 @@ import TestSupport
         #expect(python["version"] as? String == "3.11.2" || (python["version"] as? String)?.hasPrefix("3.11") == true)
     }
 
+    @Test func cExtensionModulesLoad() throws {
+        try #require(PythonFixtures.venvExists, "no test venv at \(PythonFixtures.venv): run `make test-venv`")
+        let server = try PythonFixtures.serve(["--venv", PythonFixtures.venv, "extensions_app"])
+        #expect(try get(server, "/").bodyText == "&lt;ok&gt; 3.0")
+    }
+
     @Test func aDirectoryThatIsNotAVenvIsAUsageError() throws {
         let (status, errors) = try PythonFixtures.run(["--venv", "/tmp", "web_application", "--bind", "127.0.0.1:0"])
         #expect(status == 2)
