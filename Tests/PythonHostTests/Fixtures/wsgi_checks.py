@@ -9,6 +9,7 @@ import time
 from urllib.parse import parse_qs
 
 closed = {"count": 0}
+yielded = {"chunks": 0}
 
 
 def _query(environ):
@@ -54,6 +55,13 @@ def _mark(query):
 def _forever(size):
     block = b"x" * size
     while True:
+        yielded["chunks"] += 1
+        yield block
+
+
+def _chunks(count, size):
+    block = b"x" * size
+    for _ in range(count):
         yield block
 
 
@@ -156,6 +164,14 @@ def application(environ, start_response):
     if path == "/forever":
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return Closing(_forever(int(query.get("size", "65536"))), query.get("mark"))
+
+    if path == "/yielded":
+        return _text(start_response, str(yielded["chunks"]))
+
+    if path == "/big":
+        count, size = int(query["n"]), int(query.get("size", "65536"))
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(count * size))])
+        return _chunks(count, size)
 
     if path == "/raise-after-start":
         def raising():
