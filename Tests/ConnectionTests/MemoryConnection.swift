@@ -17,7 +17,9 @@ final class MemoryConnection {
     /// Times the connection's close callback reached the loop.
     private(set) var closeCallbacks = 0
 
-    init(app: @escaping Application, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameter deferring: the connection's output waits for the loop's flush point
+    ///   (``flushPoint()``), as in a running loop; otherwise each turn flushes at once.
+    init(app: @escaping Application, deferring: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 8000)
         configuration.logger = TestServer.quietLogger()
         configure(&configuration)
@@ -28,6 +30,7 @@ final class MemoryConnection {
         )
         let gateway = Gateway(context: GatewayContext(application: app, scriptName: "", extra: [:], logger: configuration.logger))
         context = LoopContext(loop: loop, configuration: configuration, responder: gateway, serverInfo: server)
+        context.defersFlushes = deferring
         let info = ConnectionInfo(remoteAddress: "192.0.2.7", remotePort: 40000, localAddress: "127.0.0.1", localPort: 8000)
         connection = Connection(id: 1, context: context, transport: transport, info: info)
         transport.connection = connection
@@ -46,6 +49,12 @@ final class MemoryConnection {
 
     func send(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { connection.received($0) }
+        transport.runEvents()
+    }
+
+    /// The loop reaches its flush point: deferred output is written.
+    func flushPoint() {
+        context.flushDeferred()
         transport.runEvents()
     }
 

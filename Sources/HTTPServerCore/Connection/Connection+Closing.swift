@@ -14,7 +14,16 @@ extension Connection {
         default:
             break
         }
-        if writesInFlight == 0 && !context.out.isEmpty { _ = flush() }
+        if writesInFlight == 0 && !context.out.isEmpty {
+            // Written at the loop's flush point, with the other connections' output; meanwhile
+            // it counts as a write in flight.
+            if let queue = context.deferOutput(of: self) {
+                deferredOutput = queue
+                writesInFlight += 1
+            } else {
+                _ = flush()
+            }
+        }
         assert(context.out.isEmpty, "a connection left output in the loop's shared queue")
         switch state {
         case .finishing:

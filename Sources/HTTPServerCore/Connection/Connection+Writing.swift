@@ -3,14 +3,14 @@ import UVLoop
 
 /// Writing: handing the loop's output queue to the transport, and what follows a queued write.
 extension Connection {
-    /// Sends what is queued.
+    /// Sends what is queued (in the loop's queue, or in `queue`).
     /// - Parameter forceAsync: queue the write without trying it first, so the loop turns before
     ///   this connection continues.
     /// - Returns: true when the transport took it all; false when the rest was queued (the
     ///   connection hears ``writeCompleted(_:)``) or the write failed (then it is closed).
-    func flush(forceAsync: Bool = false) -> Bool {
+    func flush(_ queue: OutputQueue? = nil, forceAsync: Bool = false) -> Bool {
         do {
-            if try context.out.flush(to: transport, forceAsync: forceAsync) { return true }
+            if try (queue ?? context.out).flush(to: transport, forceAsync: forceAsync) { return true }
             writesInFlight += 1
             arm(.write)
             return false
@@ -32,8 +32,27 @@ extension Connection {
             }
             return close()
         }
+        carryOn()
+    }
+
+    /// The loop's flush point: writes the output this connection's last turn deferred
+    /// (``LoopContext/deferOutput(of:)``), then carries on as after any write.
+    func flushDeferredOutput() {
+        guard let queue = deferredOutput else { return }
+        deferredOutput = nil
+        writesInFlight -= 1
+        defer { context.recycle(queue) }
+        guard state != .lingering && state != .closed, flush(queue) else { return }
+        carryOn()
+    }
+
+    /// Everything written: the next timeout, then whatever input waits.
+    private func carryOn() {
         switch state {
-        case .awaitingRequest: arm(.keepAliveIdle)
+        case .awaitingRequest:
+            arm(.keepAliveIdle)
+            // A server that began draining meanwhile gives this idle connection the short grace.
+            if context.isDraining { drain() }
         case .responding, .finishing: arm(.none)
         case .readingHead, .readingBody, .lingering, .closed: break
         }

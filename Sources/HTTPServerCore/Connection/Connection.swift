@@ -8,7 +8,8 @@ import UVLoop
 /// The data path, top to bottom: ``received(_:)`` feeds bytes to ``advance(over:)``, which parses
 /// them (Connection+Reading); a complete request's source is pulled part by part, each part framed
 /// and written before the next is asked for (Connection+Responding); every event ends in
-/// ``settle()``, which flushes output and decides about reading and closing (Connection+Closing).
+/// ``settle()``, which hands the output to the loop's next flush point and decides about reading and
+/// closing (Connection+Closing).
 ///
 /// Where the connection is lives in one place, ``state``; ``exchange`` holds the request and
 /// response in progress (in ``State/readingBody`` and ``State/responding``). Two facts are
@@ -63,8 +64,10 @@ final class Connection: PartSink {
     @exclusivity(unchecked) var pushed: [ResponsePart] = []
     /// The peer sent FIN: requests already received are answered, then the connection closes.
     @exclusivity(unchecked) var inputEnded = false
-    /// Asynchronous writes, or a wait for writability, in flight.
+    /// Asynchronous writes, a wait for writability, or deferred output, in flight.
     @exclusivity(unchecked) var writesInFlight = 0
+    /// This connection's output waiting for the loop's flush point.
+    @exclusivity(unchecked) var deferredOutput: OutputQueue?
     /// Method, target and start of the request, kept only when access logging is on.
     @exclusivity(unchecked) var accessLine: (method: String, target: String, start: UInt64)?
 

@@ -18,13 +18,24 @@ final class LoopContext {
     let responder: any Responder
     let serverInfo: ServerInfo
 
-    /// Shared by this loop's connections; see ``OutputQueue``.
-    let out = OutputQueue()
+    /// Shared by this loop's connections; see ``OutputQueue``. A connection that defers its output
+    /// takes the queue with it and a fresh one takes its place (``deferOutput(of:)``). Unchecked
+    /// exclusivity: loop thread only, and nothing changes it while a connection appends to it.
+    @exclusivity(unchecked) private(set) var out = OutputQueue()
     /// The `Date` line, refreshed by the loop's sweep. Unchecked exclusivity: loop thread only,
     /// read in place by the framing of every response.
     @exclusivity(unchecked) var date = DateCache()
     /// `Server: ...\r\n`, in memory of its own (freed in `deinit`).
     let serverLine: UnsafeRawBufferPointer
+    /// Connections defer the flush that ends their turn to the loop's flush points (set by a
+    /// running loop; tests that drive connections directly flush at once, or call
+    /// ``flushDeferred()`` themselves).
+    var defersFlushes = false
+    /// Deferred output: connections in the order they deferred, and spare queues. Unchecked
+    /// exclusivity: loop thread only, never re-entered (see ``flushDeferred()``).
+    @exclusivity(unchecked) private var deferred: [Connection] = []
+    @exclusivity(unchecked) private var flushing: [Connection] = []
+    @exclusivity(unchecked) private var spareQueues: [OutputQueue] = []
     /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
     /// Unchecked exclusivity: loop thread only, read on every request.
     @exclusivity(unchecked) var isDraining = false
@@ -79,6 +90,45 @@ final class LoopContext {
     /// The shortest configured timeout (the sweep's period derives from it).
     var shortestTimeout: UInt64 {
         [headerRead, bodyRead, keepAliveIdle, write, lingeringClose].filter { $0 > 0 }.min() ?? 1000
+    }
+
+    // MARK: Deferred output
+    //
+    // A connection's turn (a read callback: parse, respond) ends with its output queued. Writing it
+    // at once would wake the client for this response alone, while the loop goes on with the
+    // responses of the other connections that became readable together; the wake-ups cost the
+    // kernel, on both sides, more than the writes themselves when responses take microseconds to
+    // make. So the turn hands its queued output over (``deferOutput(of:)``) and the loop writes the
+    // outputs of all its connections back to back at its next flush point (``flushDeferred()``),
+    // in the same iteration: no response waits for more than the iteration's other callbacks.
+
+    /// Takes the queue holding `connection`'s output, to be written at the next flush point, and
+    /// puts a fresh queue in its place. nil when output is not deferred (not a running loop, or the
+    /// flush point itself is running: then it is written at once).
+    func deferOutput(of connection: Connection) -> OutputQueue? {
+        guard defersFlushes else { return nil }
+        let queue = out
+        out = spareQueues.popLast() ?? OutputQueue(capacity: 4096)
+        deferred.append(connection)
+        return queue
+    }
+
+    /// Writes the deferred output of every connection, in the order they deferred it. What the
+    /// writes lead to (the next pipelined responses) is written at once, not deferred again: the
+    /// loop may be about to wait.
+    func flushDeferred() {
+        guard !deferred.isEmpty else { return }
+        swap(&deferred, &flushing)
+        defersFlushes = false
+        for connection in flushing { connection.flushDeferredOutput() }
+        defersFlushes = true
+        flushing.removeAll(keepingCapacity: true)
+    }
+
+    /// A deferred queue was written: it becomes a spare (a few are kept; large ones are freed).
+    func recycle(_ queue: OutputQueue) {
+        queue.discard()
+        if spareQueues.count < 32 && queue.capacity <= 64 * 1024 { spareQueues.append(queue) }
     }
 
     /// A connection finished a response: tell the monitor, which may ask the server to stop.

@@ -24,7 +24,11 @@ final class ServerLoop {
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
     private var heartbeatTimer: LoopTimer?
-    private var prepare: LoopPrepare?
+    /// The flush points of deferred output (``LoopContext/flushDeferred()``): after the I/O
+    /// callbacks of each iteration, and before the loop waits (output produced by timers and
+    /// write completions), where the loop observer is told too.
+    private var afterIO: LoopPhaseWatcher?
+    private var beforeWaiting: LoopPhaseWatcher?
 
     /// Creates the loop and starts listening (connections wait in the backlog until ``run()``).
     /// - Parameters:
@@ -69,8 +73,13 @@ final class ServerLoop {
         }
         self.listener = listener
         try listener.listen(backlog: context.configuration.backlog) { [unowned self] error in self.connectionArrived(error) }
-        if let observer = context.configuration.loopObserver {
-            prepare = try LoopPrepare(loop: loop) { observer.loopWillWait() }
+        let context = self.context
+        context.defersFlushes = true
+        afterIO = try LoopPhaseWatcher(loop: loop, phase: .afterIO) { context.flushDeferred() }
+        let observer = context.configuration.loopObserver
+        beforeWaiting = try LoopPhaseWatcher(loop: loop, phase: .beforeWaiting) {
+            context.flushDeferred()
+            observer?.loopWillWait()
         }
         let sweep = try LoopTimer(loop: loop)
         self.sweep = sweep
@@ -231,8 +240,10 @@ final class ServerLoop {
         graceTimer = nil
         heartbeatTimer?.close()
         heartbeatTimer = nil
-        prepare?.close()
-        prepare = nil
+        afterIO?.close()
+        afterIO = nil
+        beforeWaiting?.close()
+        beforeWaiting = nil
         wakeup?.close()
         wakeup = nil
     }

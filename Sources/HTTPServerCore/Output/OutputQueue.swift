@@ -2,11 +2,13 @@ import SharedBytes
 import UVLoop
 
 /// The bytes one connection is about to write, assembled during one loop callback and flushed
-/// before the callback returns.
+/// before the callback returns, or handed over to be flushed at the loop's next flush point
+/// (``LoopContext/deferOutput(of:)``).
 ///
 /// One queue per loop, shared by its connections: only one connection writes at a time on a loop
-/// thread, and every callback of a connection ends by flushing the queue (or discarding it, when the
-/// connection closed), so it is empty whenever another connection's turn starts. Small pieces
+/// thread, and every callback of a connection ends by flushing the queue, handing it over (a
+/// fresh one takes its place) or discarding it (the connection closed), so it is empty whenever
+/// another connection's turn starts. Small pieces
 /// (heads, chunk framing, small bodies) are copied into the scratch buffer; large body chunks are
 /// referenced, not copied (one per flush, between two scratch segments: enough for a chunk and its
 /// chunked framing). A flush is one `writev` of at most three pieces.
@@ -27,11 +29,19 @@ final class OutputQueue {
 
     // Unchecked exclusivity: used by one connection at a time on the loop thread, and the closures
     // given to `withScratch` only append to the buffer (see Connection for the measured cost).
-    @exclusivity(unchecked) private var scratch = OutputBuffer(capacity: 64 * 1024)
+    @exclusivity(unchecked) private var scratch: OutputBuffer
     /// The referenced chunk of this flush, if any.
     @exclusivity(unchecked) private var referenced: ChunkSlot?
 
+    /// - Parameter capacity: the scratch buffer's initial size (it grows as needed).
+    init(capacity: Int = 64 * 1024) {
+        scratch = OutputBuffer(capacity: capacity)
+    }
+
     var isEmpty: Bool { scratch.count == 0 && referenced == nil }
+
+    /// The scratch buffer's size.
+    var capacity: Int { scratch.capacity }
 
     /// Appends small bytes by copying them into the scratch buffer.
     @inline(__always)
