@@ -131,7 +131,7 @@ wrk_scenario() {
     record "$round" "$sc" "$srv" cpu_us_per_req "$cpu_us"
     record "$round" "$sc" "$srv" rss_peak_kb "$hwm"
     record "$round" "$sc" "$srv" errors "$errors"
-    log "  ($sc) $srv: $rps req/s, $cpu_us us CPU/req, peak RSS $hwm kB${errors:+, $errors errors}"
+    log "  ($sc) $srv: $rps req/s, $cpu_us us CPU/req, peak RSS $hwm kB, $errors errors"
 }
 
 stream_scenario() {

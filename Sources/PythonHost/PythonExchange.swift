@@ -320,7 +320,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     // MARK: start_response and write (called from the application, GIL held)
 
     func startResponse(status: PythonObject, headers: PythonObject, excInfo: PythonObject?) -> PythonObject? {
-        guard let objects, PythonThread.currentIfAttached === thread else {
+        guard let objects, PythonThread.isCurrent(thread) else {
             return RaisedError.runtime("start_response() called outside the request's own thread").raise()
         }
         do {
@@ -349,7 +349,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     }
 
     func write(_ data: PythonObject) -> PythonObject? {
-        guard PythonThread.currentIfAttached === thread else {
+        guard PythonThread.isCurrent(thread) else {
             return RaisedError.runtime("write() called outside the request's own thread").raise()
         }
         guard swsgi_is_bytes(data) != 0 else { return RaisedError.type("write() takes bytes, not \(Python.describe(data))").raise() }

@@ -88,6 +88,13 @@ final class PythonThread: @unchecked Sendable {
         return Unmanaged<PythonThread>.fromOpaque(pointer).takeUnretainedValue()
     }
 
+    /// Whether `thread` is the calling thread's record (compared without counting references: this
+    /// runs on every `start_response` and `write`).
+    static func isCurrent(_ thread: PythonThread?) -> Bool {
+        guard let thread else { return false }
+        return pthread_getspecific(recordKey) == Unmanaged.passUnretained(thread).toOpaque()
+    }
+
     /// Gives the GIL back if the calling thread holds it (without counting a reference to its
     /// record: this runs on every loop iteration).
     static func releaseIfHeld() {

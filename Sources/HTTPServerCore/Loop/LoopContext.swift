@@ -120,7 +120,7 @@ final class LoopContext {
         guard !deferred.isEmpty else { return }
         swap(&deferred, &flushing)
         defersFlushes = false
-        for connection in flushing { connection.flushDeferredOutput() }
+        for index in flushing.indices { flushing[index].flushDeferredOutput() }
         defersFlushes = true
         flushing.removeAll(keepingCapacity: true)
     }
