@@ -52,5 +52,5 @@ public final class AsyncWakeup: Handle {
 
 private let asyncCallback: uv_async_cb = { async in
     guard let async, async.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(async), as: AsyncWakeup.self).fire()
+    Handle.withOwner(UnsafeMutableRawPointer(async), as: AsyncWakeup.self) { $0.fire() }
 }

@@ -73,6 +73,16 @@ public class Handle {
         let data = handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data!
         return Unmanaged<Owner>.fromOpaque(data).takeUnretainedValue()
     }
+
+    /// Calls `body` with the owner stored in a handle's `data`, without counting a reference: the
+    /// handle's own reference keeps the owner alive until the close callback, which never runs
+    /// during another callback of the handle (a `close()` there only schedules it). For the
+    /// callbacks that run on every request.
+    @inline(__always)
+    static func withOwner<Owner: Handle>(_ handle: UnsafeMutableRawPointer, as: Owner.Type, _ body: (Owner) -> Void) {
+        let data = handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data!
+        Unmanaged<Owner>.fromOpaque(data)._withUnsafeGuaranteedRef(body)
+    }
 }
 
 /// libuv's close callback for every handle: clear `data`, notify, free the memory, release the owner.

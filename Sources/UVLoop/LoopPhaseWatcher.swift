@@ -5,7 +5,8 @@ import CLibUV
 /// (`uv_prepare_t`).
 ///
 /// It does not keep the loop alive (`uv_unref`): it observes iterations, it is not work. The
-/// callback is dropped in the close callback. Thread: the loop's thread only.
+/// callback lives as long as the watcher (until the close callback): it must not capture the
+/// watcher. Thread: the loop's thread only.
 public final class LoopPhaseWatcher: Handle {
     public enum Phase {
         /// After the I/O callbacks (libuv's check phase).
@@ -14,7 +15,7 @@ public final class LoopPhaseWatcher: Handle {
         case beforeWaiting
     }
 
-    private var callback: (() -> Void)?
+    private let callback: () -> Void
 
     public init(loop: Loop, phase: Phase, _ callback: @escaping () -> Void) throws {
         self.callback = callback
@@ -42,17 +43,15 @@ public final class LoopPhaseWatcher: Handle {
         uv_unref(handle)
     }
 
-    fileprivate func fire() { callback?() }
-
-    override func didClose() { callback = nil }
+    fileprivate func fire() { callback() }
 }
 
 private let checkCallback: uv_check_cb = { check in
     guard let check, check.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(check), as: LoopPhaseWatcher.self).fire()
+    Handle.withOwner(UnsafeMutableRawPointer(check), as: LoopPhaseWatcher.self) { $0.fire() }
 }
 
 private let prepareCallback: uv_prepare_cb = { prepare in
     guard let prepare, prepare.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(prepare), as: LoopPhaseWatcher.self).fire()
+    Handle.withOwner(UnsafeMutableRawPointer(prepare), as: LoopPhaseWatcher.self) { $0.fire() }
 }

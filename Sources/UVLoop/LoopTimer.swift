@@ -37,5 +37,5 @@ public final class LoopTimer: Handle {
 
 private let timerCallback: uv_timer_cb = { timer in
     guard let timer, timer.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(timer), as: LoopTimer.self).fire()
+    Handle.withOwner(UnsafeMutableRawPointer(timer), as: LoopTimer.self) { $0.fire() }
 }

@@ -56,5 +56,5 @@ private let sharedBufferAllocator: uv_alloc_cb = { handle, _, buffer in
 
 private let readCallback: uv_read_cb = { stream, count, buffer in
     guard let stream, stream.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(stream), as: Stream.self).deliverRead(count, buffer?.pointee.base)
+    Handle.withOwner(UnsafeMutableRawPointer(stream), as: Stream.self) { $0.deliverRead(count, buffer?.pointee.base) }
 }

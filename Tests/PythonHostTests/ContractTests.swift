@@ -251,6 +251,23 @@ import TestSupport
 
     // MARK: The validator
 
+    @Test func theEchoApplicationPassesTheValidator() throws {
+        let server = try PythonFixtures.serve(["validated:wrap('echo_app:app')"])
+        #expect(try get(server, "/some/path?q=1").status == 200)
+        let body = "name=value&other=2"
+        let echoed = try jsonObject(try exchange(server, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        #expect(echoed["body"] as? String == body)
+        let chunked = try jsonObject(try exchange(server, "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"))
+        #expect(chunked["body_size"] as? Int == 3)
+        #expect(try get(server, "/stream?n=3&size=4").bodyText == "xxxxxxxxxxxx")
+        // (Not /status/204: the reference application sends a Content-Type with it, which the
+        // validator refuses in the application.)
+        #expect(try get(server, "/status/404").status == 404)
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+        #expect(validatorComplaints(server.log).isEmpty, "\(server.log)")
+    }
+
     @Test func theChecksApplicationPassesTheValidator() throws {
         let server = try PythonFixtures.serve(["validated:wrap('wsgi_checks:application')"])
         #expect(try jsonObject(try get(server, "/environ"))["REQUEST_METHOD"] as? String == "GET")

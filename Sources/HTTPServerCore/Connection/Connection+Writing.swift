@@ -43,6 +43,11 @@ extension Connection {
         writesInFlight -= 1
         defer { context.recycle(queue) }
         guard state != .lingering && state != .closed, flush(queue) else { return }
+        // The common case, a keep-alive connection with nothing more to read yet: only the timeout.
+        if state == .awaitingRequest && input.isEmpty && !context.isDraining {
+            arm(.keepAliveIdle)
+            return
+        }
         carryOn()
     }
 

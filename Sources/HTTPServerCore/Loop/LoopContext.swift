@@ -29,8 +29,8 @@ final class LoopContext {
     let serverLine: UnsafeRawBufferPointer
     /// Connections defer the flush that ends their turn to the loop's flush points (set by a
     /// running loop; tests that drive connections directly flush at once, or call
-    /// ``flushDeferred()`` themselves).
-    var defersFlushes = false
+    /// ``flushDeferred()`` themselves). Unchecked exclusivity: loop thread only, read every turn.
+    @exclusivity(unchecked) var defersFlushes = false
     /// Deferred output: connections in the order they deferred, and spare queues. Unchecked
     /// exclusivity: loop thread only, never re-entered (see ``flushDeferred()``).
     @exclusivity(unchecked) private var deferred: [Connection] = []
@@ -108,7 +108,7 @@ final class LoopContext {
     func deferOutput(of connection: Connection) -> OutputQueue? {
         guard defersFlushes else { return nil }
         let queue = out
-        out = spareQueues.popLast() ?? OutputQueue(capacity: 4096)
+        out = spareQueues.popLast() ?? OutputQueue(capacity: 1024)
         deferred.append(connection)
         return queue
     }
