@@ -103,12 +103,13 @@ final class LoopContext {
     // in the same iteration: no response waits for more than the iteration's other callbacks.
 
     /// Takes the queue holding `connection`'s output, to be written at the next flush point, and
-    /// puts a fresh queue in its place. nil when output is not deferred (not a running loop, or the
-    /// flush point itself is running: then it is written at once).
+    /// puts a fresh queue in its place. nil when output is not deferred (not a running loop, the
+    /// flush point itself is running, or `maxDeferred` connections already wait: then it is
+    /// written at once, and the queues in use stay bounded).
     func deferOutput(of connection: Connection) -> OutputQueue? {
-        guard defersFlushes else { return nil }
+        guard defersFlushes, deferred.count < Self.maxDeferred else { return nil }
         let queue = out
-        out = spareQueues.popLast() ?? OutputQueue(capacity: 1024)
+        out = spareQueues.popLast() ?? OutputQueue(capacity: 512)
         deferred.append(connection)
         return queue
     }
@@ -125,11 +126,15 @@ final class LoopContext {
         flushing.removeAll(keepingCapacity: true)
     }
 
-    /// A deferred queue was written: it becomes a spare (a few are kept; large ones are freed).
+    /// A deferred queue was written: it becomes a spare (large ones are freed).
     func recycle(_ queue: OutputQueue) {
         queue.discard()
-        if spareQueues.count < 32 && queue.capacity <= 64 * 1024 { spareQueues.append(queue) }
+        if queue.capacity <= 64 * 1024 { spareQueues.append(queue) }
     }
+
+    /// The most connections whose output waits for one flush point (beyond them a batch is large
+    /// enough already); it bounds the queues a loop keeps.
+    static let maxDeferred = 256
 
     /// A connection finished a response: tell the monitor, which may ask the server to stop.
     func responseCompleted() {
