@@ -6,6 +6,12 @@
 
    Everything here runs with the GIL held. "new" means the caller owns the returned reference,
    "borrowed" that it does not. */
+/* The C library first, with its default feature macros: Swift's Glibc module parses it that way,
+   while Python.h would define _GNU_SOURCE and _XOPEN_SOURCE before it, which renames members of
+   some C library structs (fd_set's fds_bits); clang refuses two different definitions of one
+   struct in two modules that a Swift file imports together. Python.h itself needs none of the
+   extra declarations. */
+#include <features.h>
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
