@@ -59,6 +59,10 @@ struct EnvironBuilder {
             filling.set(key, Python.latin1(value))
             Py_DECREF(key)
         }
+        if let forwarded = variables.forwarded {
+            if let client = forwarded.client { filling.set(.remoteAddr, Python.string(client)) }
+            if let scheme = forwarded.scheme { filling.set(strings.urlScheme, Python.string(scheme)) }
+        }
         filling.set(strings.input, Py_NewRef(input))
         guard filling.complete else {
             Py_DECREF(environ)
@@ -91,9 +95,11 @@ struct EnvironBuilder {
         }
         guard let serverTemplate, let template = PyDict_Copy(serverTemplate) else { return nil }
         var complete = true
-        for variable in [CGIVariable.serverName, .serverPort, .remoteAddr, .remotePort] {
+        for variable in [CGIVariable.serverName, .serverPort, .remotePort] {
             variables.withValue(of: variable) { if !Self.set(template, strings[variable], Python.latin1($0)) { complete = false } }
         }
+        // The socket's peer: a trusted proxy's forwarding headers are each request's own.
+        if !Self.set(template, strings[.remoteAddr], Python.string(variables.connection.remoteAddress)) { complete = false }
         // Placeholders for what every request sets (SCRIPT_NAME and QUERY_STRING stay "" unless it
         // has one, SERVER_PROTOCOL HTTP/1.1 unless it is a 1.0 request).
         for variable in [CGIVariable.requestMethod, .scriptName, .pathInfo, .queryString, .requestURI, .rawURI] {
@@ -158,6 +164,7 @@ struct EnvironBuilder {
 final class EnvironStrings: @unchecked Sendable {
     private let keys: [PythonObject]
     let input: PythonObject
+    let urlScheme: PythonObject
     let empty: PythonObject
     let http11: PythonObject
     let http10: PythonObject
@@ -166,6 +173,7 @@ final class EnvironStrings: @unchecked Sendable {
     init() {
         keys = CGIVariable.allCases.map { Python.interned($0.name) }
         input = Python.interned("wsgi.input")
+        urlScheme = Python.interned("wsgi.url_scheme")
         empty = Python.interned("")
         http11 = Python.interned("HTTP/1.1")
         http10 = Python.interned("HTTP/1.0")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import HTTPServerCore
 import Logging
 import Supervisor
@@ -48,6 +49,11 @@ public struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("limit-request-body"), help: "Largest request body in bytes (413 above); 0 = no limit.")
     public var limitRequestBody: Int = 0
 
+    @Option(name: .customLong("forwarded-allow-ips"), help: ArgumentHelp(
+        "Proxies whose X-Forwarded-For/-Proto and Forwarded headers set REMOTE_ADDR and wsgi.url_scheme: addresses and networks, comma-separated, or '*'. Default: $FORWARDED_ALLOW_IPS, else 127.0.0.1,::1.",
+        valueName: "ADDRESSES"))
+    public var forwardedAllowIPs: ForwardedAllowList = Self.defaultForwardedAllowIPs
+
     @Flag(name: .customLong("access-log"), help: "Log one line per response.")
     public var accessLog = false
 
@@ -62,6 +68,12 @@ public struct ServingOptions: ParsableArguments {
         guard timeout > 0, gracefulTimeout >= 0, keepAlive >= 0 else {
             throw ValidationError("--timeout must be > 0, --graceful-timeout and --keep-alive >= 0")
         }
+    }
+
+    /// gunicorn's default: `FORWARDED_ALLOW_IPS` from the environment, else the loopback addresses.
+    static var defaultForwardedAllowIPs: ForwardedAllowList {
+        guard let text = getenv("FORWARDED_ALLOW_IPS").map({ String(cString: $0) }), let list = try? ForwardedAllowList(text) else { return .loopback }
+        return list
     }
 
     /// Standard error log at `--log-level`. Once per process, before any logger is made.
@@ -98,7 +110,13 @@ public struct ServingOptions: ParsableArguments {
         configuration.limits.maxFieldLength = limitRequestFieldSize
         if limitRequestBody > 0 { configuration.limits.maxBodyLength = limitRequestBody }
         configuration.logger = Logger(label: label)
+        configuration.forwardedAllowIPs = forwardedAllowIPs
         if accessLog { configuration.accessLogger = Logger(label: "\(command).access") }
         return configuration
     }
+}
+
+extension ForwardedAllowList: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(argument) }
+    public var defaultValueDescription: String { description }
 }

@@ -11,6 +11,8 @@ public final class CGIContext: Sendable {
     /// SERVER_NAME: the configured host, or the address the client connected to when the server
     /// listens on a wildcard address.
     let serverName: String
+    /// Whether the peer is a proxy whose forwarding headers count (``ForwardedHeaders``).
+    public let trustsForwardedHeaders: Bool
 
     public init(connection: ConnectionInfo, server: ServerInfo, mountPoint: Bytes) {
         self.connection = connection
@@ -18,5 +20,6 @@ public final class CGIContext: Sendable {
         self.mountPoint = mountPoint
         let host = server.host
         serverName = host.isEmpty || host == "0.0.0.0" || host == "::" ? connection.localAddress : host
+        trustsForwardedHeaders = server.forwardedAllowIPs.trusts(connection.remoteAddress)
     }
 }

@@ -20,7 +20,8 @@ import SharedBytes
 ///   with `,` in order; names containing `_` dropped, so that `X_Forwarded_For` cannot pose as
 ///   `X-Forwarded-For`.
 /// - `SERVER_NAME`: the configured host, or the address the client connected to when the server
-///   listens on a wildcard address; `SERVER_PORT`, `REMOTE_ADDR`, `REMOTE_PORT` from the socket.
+///   listens on a wildcard address; `SERVER_PORT`, `REMOTE_ADDR`, `REMOTE_PORT` from the socket,
+///   except that a trusted proxy's forwarding headers name the client (``forwarded``).
 ///
 /// A view: the head (with its field table), its bytes and the context are borrowed, so copying it
 /// costs nothing; use it while they are valid. Values handed to closures are valid only during the
@@ -87,7 +88,7 @@ public struct CGIVariables {
         case .serverProtocol: Self.withUTF8(head.version == .http1_1 ? "HTTP/1.1" : "HTTP/1.0", body)
         case .serverSoftware: Self.withUTF8(context.server.software, body)
         case .gatewayInterface: Self.withUTF8("CGI/1.1", body)
-        case .remoteAddr: Self.withUTF8(context.connection.remoteAddress, body)
+        case .remoteAddr: Self.withUTF8(forwarded?.client ?? context.connection.remoteAddress, body)
         case .remotePort: Self.withDecimal(context.connection.remotePort, body)
         case .requestURI, .rawURI: body(self[head.target])
         }
@@ -108,6 +109,40 @@ public struct CGIVariables {
             withJoinedValues(from: index, matching: matches, body)
             return true
         }
+    }
+
+    /// The addresses of the request's connection, as the socket reports them.
+    public var connection: ConnectionInfo { context.connection }
+
+    // MARK: Proxies
+
+    /// What the request's forwarding headers say, when its peer is a trusted proxy and they say
+    /// something; nil otherwise (then nothing differs from what the socket says).
+    public var forwarded: ForwardedHeaders? {
+        guard context.trustsForwardedHeaders else { return nil }
+        var forwarded: String?
+        var forwardedFor: String?
+        var forwardedProto: String?
+        for (index, field) in head.fields.enumerated() {
+            let name = self[field.name]
+            let isForwarded = name.count == 9 && Self.sameName(name, "forwarded")
+            let isFor = name.count == 15 && Self.sameName(name, "x-forwarded-for")
+            let isProto = name.count == 17 && Self.sameName(name, "x-forwarded-proto")
+            guard isForwarded || isFor || isProto, !isRepeat(index) else { continue }
+            var value = ""
+            withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { value = Latin1.string($0) }
+            if isForwarded { forwarded = value } else if isFor { forwardedFor = value } else { forwardedProto = value }
+        }
+        let allowList = context.server.forwardedAllowIPs
+        let headers: ForwardedHeaders
+        if let forwarded {
+            headers = ForwardedHeaders(forwarded: forwarded, trusting: allowList)
+        } else if forwardedFor != nil || forwardedProto != nil {
+            headers = ForwardedHeaders(forwardedFor: forwardedFor, forwardedProto: forwardedProto, trusting: allowList)
+        } else {
+            return nil
+        }
+        return headers == ForwardedHeaders() ? nil : headers
     }
 
     // MARK: Header keys

@@ -71,7 +71,7 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
     private func wsgiValue(forKey key: String) -> EnvironValue? {
         switch key {
         case "wsgi.version": return .version(major: 1, minor: 0)
-        case "wsgi.url_scheme": return .string(cgi.server.urlScheme)
+        case "wsgi.url_scheme": return .string(variables.forwarded?.scheme ?? cgi.server.urlScheme)
         case "wsgi.input": return .input(body ?? RequestBody.empty)
         case "wsgi.errors": return .errors(gateway.errors)
         case "wsgi.multithread": return .bool(cgi.server.multithread)

@@ -56,10 +56,11 @@ public enum EchoServer: String, CaseIterable, Sendable {
     case swift
     case python
 
-    public func start() throws -> ServerProcess {
+    /// Serves the echo app on a free port, with `arguments` added to the command line.
+    public func start(_ arguments: [String] = []) throws -> ServerProcess {
         switch self {
-        case .swift: return try ServerProcess(["--app", "echo", "--bind", "127.0.0.1:0"])
-        case .python: return try PythonFixtures.serve(["echo_app:app"])
+        case .swift: return try ServerProcess(["--app", "echo", "--bind", "127.0.0.1:0"] + arguments)
+        case .python: return try PythonFixtures.serve(["echo_app:app"] + arguments)
         }
     }
 }

@@ -12,7 +12,7 @@ import WSGIGateway
 
     /// Parses `request` (a whole head) and calls `body` with its variables.
     static func withVariables(
-        _ request: String, mountPoint: String = "", server: ServerInfo = server,
+        _ request: String, mountPoint: String = "", server: ServerInfo = server, connection: ConnectionInfo = connection,
         _ body: (CGIVariables) throws -> Void
     ) throws {
         let bytes = Array(request.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
@@ -164,6 +164,30 @@ import WSGIGateway
         try Self.withVariables("GET / HTTP/1.0\r\n\r\n") { variables in
             #expect(Self.value(variables, .serverProtocol) == "HTTP/1.0")
             #expect(Self.all(variables)["HTTP_HOST"] == nil)
+        }
+    }
+
+    @Test func forwardingHeadersCountOnlyFromATrustedPeer() throws {
+        let request = "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n"
+        let proxy = ConnectionInfo(remoteAddress: "127.0.0.1", remotePort: 5000, localAddress: "127.0.0.1", localPort: 8051)
+        try Self.withVariables(request, connection: proxy) { variables in
+            #expect(Self.value(variables, .remoteAddr) == "203.0.113.9")
+            #expect(Self.all(variables)["REMOTE_ADDR"] == "203.0.113.9")
+            #expect(variables.forwarded == ForwardedHeaders(client: "203.0.113.9", scheme: "https"))
+            #expect(variables.connection.remoteAddress == "127.0.0.1")
+        }
+        // The default connection's peer, 192.0.2.7, is not in the default list (loopback).
+        try Self.withVariables(request) { variables in
+            #expect(Self.value(variables, .remoteAddr) == "192.0.2.7")
+            #expect(variables.forwarded == nil)
+        }
+        // Forwarded (RFC 7239) wins over X-Forwarded-*; without any, nothing changes.
+        try Self.withVariables("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9\r\nforwarded: for=198.51.100.1\r\n\r\n", connection: proxy) { variables in
+            #expect(Self.value(variables, .remoteAddr) == "198.51.100.1")
+        }
+        try Self.withVariables("GET / HTTP/1.1\r\nHost: h\r\n\r\n", connection: proxy) { variables in
+            #expect(variables.forwarded == nil)
+            #expect(Self.value(variables, .remoteAddr) == "127.0.0.1")
         }
     }
 }

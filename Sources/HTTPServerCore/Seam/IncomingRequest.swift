@@ -45,8 +45,14 @@ public final class ServerInfo: Sendable {
     public let multithread: Bool
     /// True when several processes run the application.
     public let multiprocess: Bool
+    /// The peers whose forwarding headers count.
+    public let forwardedAllowIPs: ForwardedAllowList
 
-    public init(software: String, urlScheme: String, host: String, applicationThreads: Int, multithread: Bool, multiprocess: Bool) {
+    public init(
+        software: String, urlScheme: String, host: String, applicationThreads: Int, multithread: Bool, multiprocess: Bool,
+        forwardedAllowIPs: ForwardedAllowList = .loopback
+    ) {
+        self.forwardedAllowIPs = forwardedAllowIPs
         self.software = software
         self.urlScheme = urlScheme
         self.host = host

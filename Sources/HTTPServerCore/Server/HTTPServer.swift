@@ -42,7 +42,8 @@ public final class HTTPServer: Sendable {
         let pool = threads > 0 ? ThreadPool(threads: threads) : nil
         let info = ServerInfo(
             software: configuration.serverSoftware, urlScheme: configuration.urlScheme, host: configuration.host,
-            applicationThreads: threads, multithread: threads > 0 || loops > 1, multiprocess: configuration.multiprocess
+            applicationThreads: threads, multithread: threads > 0 || loops > 1, multiprocess: configuration.multiprocess,
+            forwardedAllowIPs: configuration.forwardedAllowIPs
         )
         let stop = StopRequest()
         var created: [ServerLoop] = []

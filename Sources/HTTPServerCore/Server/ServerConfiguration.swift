@@ -62,6 +62,9 @@ public struct ServerConfiguration: Sendable {
     public var serverSoftware: String = "swift-wsgi/0.1"
     /// `wsgi.url_scheme` (set to "https" behind a TLS-terminating proxy that you trust).
     public var urlScheme: String = "http"
+    /// The peers whose `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` headers set
+    /// `REMOTE_ADDR` and `wsgi.url_scheme` (gunicorn's `forwarded_allow_ips`; its default).
+    public var forwardedAllowIPs: ForwardedAllowList = .loopback
 
     /// Where the server logs (errors, lifecycle, debug details of each connection problem).
     public var logger: Logger = Logger(label: "wsgi.server")
