@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "WSGIServer",
             dependencies: [
-                "WSGI", "WSGIGateway", "HTTPServerCore", "HTTP1Parser",
+                "WSGI", "WSGIGateway", "HTTPServerCore", "HTTP1Parser", "UVLoop",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -99,7 +99,9 @@ struct EnvironBuilder {
             variables.withValue(of: variable) { if !Self.set(template, strings[variable], Python.latin1($0)) { complete = false } }
         }
         // The socket's peer: a trusted proxy's forwarding headers are each request's own.
-        if !Self.set(template, strings[.remoteAddr], Python.string(variables.connection.remoteAddress)) { complete = false }
+        if !variables.connection.isUnixSocket, !Self.set(template, strings[.remoteAddr], Python.string(variables.connection.remoteAddress)) {
+            complete = false
+        }
         // Placeholders for what every request sets (SCRIPT_NAME and QUERY_STRING stay "" unless it
         // has one, SERVER_PROTOCOL HTTP/1.1 unless it is a 1.0 request).
         for variable in [CGIVariable.requestMethod, .scriptName, .pathInfo, .queryString, .requestURI, .rawURI] {

@@ -7,8 +7,16 @@ import Supervisor
 /// The serving flags every command shares (`wsgi-demo`, `swift-wsgi`), with gunicorn's names: one
 /// definition, so that the commands read the same flags the same way.
 public struct ServingOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "Address to listen on, HOST:PORT (port 0 picks a free port). Default: see the command's description.")
-    public var bind: BindAddress?
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Where to listen, repeatable: HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N (port 0 picks a free port). Default: see the command's description; systemd's LISTEN_FDS sockets replace it.",
+        valueName: "ADDRESS"))
+    public var bind: [ListenAddress] = []
+
+    @Option(help: "Pending connections the kernel queues for each listener.")
+    public var backlog: Int32 = 2048
+
+    @Option(help: ArgumentHelp("Umask for the unix sockets this process creates, octal (0: anyone may connect, 0o007: owner and group).", valueName: "MASK"))
+    public var umask: OctalMode = OctalMode(0)
 
     @Option(help: "Application threads; 0 runs the application on the event-loop thread.")
     public var threads = 0
@@ -65,6 +73,7 @@ public struct ServingOptions: ParsableArguments {
     public func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
         guard threads >= 0, loops >= 1, workers >= 0 else { throw ValidationError("--threads and --workers must be >= 0 and --loops >= 1") }
+        guard backlog > 0 else { throw ValidationError("--backlog must be > 0") }
         guard timeout > 0, gracefulTimeout >= 0, keepAlive >= 0 else {
             throw ValidationError("--timeout must be > 0, --graceful-timeout and --keep-alive >= 0")
         }
@@ -96,10 +105,13 @@ public struct ServingOptions: ParsableArguments {
         return settings
     }
 
-    /// The server configuration the flags describe, listening on `address`, logging as `label`
+    /// The server configuration the flags describe, listening on `listeners`, logging as `label`
     /// (the access log as `command.access`).
-    public func serverConfiguration(address: BindAddress, command: String, label: String) -> ServerConfiguration {
-        var configuration = ServerConfiguration(host: address.host, port: address.port)
+    public func serverConfiguration(listeners: [ListenAddress], command: String, label: String) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.listeners = listeners
+        configuration.backlog = backlog
+        configuration.unixSocketUmask = umask.value
         configuration.threads = threads
         configuration.loops = loops
         configuration.timeouts.keepAliveIdle = .seconds(keepAlive)
@@ -119,4 +131,26 @@ public struct ServingOptions: ParsableArguments {
 extension ForwardedAllowList: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(argument) }
     public var defaultValueDescription: String { description }
+}
+
+/// A file mode mask written in octal, as gunicorn's `--umask` takes it: `0o007`, `007`, `0x7` or `7`.
+public struct OctalMode: ExpressibleByArgument, Sendable {
+    public let value: UInt32
+
+    public init(_ value: UInt32) { self.value = value }
+
+    public init?(argument: String) {
+        let parsed: UInt32?
+        if argument.hasPrefix("0o") || argument.hasPrefix("0O") {
+            parsed = UInt32(argument.dropFirst(2), radix: 8)
+        } else if argument.hasPrefix("0x") || argument.hasPrefix("0X") {
+            parsed = UInt32(argument.dropFirst(2), radix: 16)
+        } else {
+            parsed = UInt32(argument, radix: 8)
+        }
+        guard let parsed, parsed <= 0o777 else { return nil }
+        value = parsed
+    }
+
+    public var defaultValueDescription: String { "0" }
 }

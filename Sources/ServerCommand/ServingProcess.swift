@@ -4,6 +4,7 @@ import HTTPServerCore
 import Logging
 import Supervisor
 import Synchronization
+import UVLoop
 
 /// How a command's process serves, once its flags are read: alone, as a worker of a master, or as
 /// the master of `--workers` processes (which never serves nor loads the application itself).
@@ -11,13 +12,13 @@ public struct ServingProcess {
     /// The command's name: the loggers' labels.
     public let command: String
     public let options: ServingOptions
-    /// Where to listen: `--bind`, or the command's default.
-    public let address: BindAddress
+    /// Where to listen: systemd's sockets, else `--bind`, else the command's default.
+    public let listeners: [ListenAddress]
 
-    public init(command: String, options: ServingOptions, defaultAddress: BindAddress) {
+    public init(command: String, options: ServingOptions, defaultAddress: ListenAddress) {
         self.command = command
         self.options = options
-        address = options.bind ?? defaultAddress
+        listeners = SocketActivation.inheritedListeners() ?? (options.bind.isEmpty ? [defaultAddress] : options.bind)
     }
 
     /// Runs this process's role. `serve` is called in a process that serves (alone, or as a worker)
@@ -30,26 +31,29 @@ public struct ServingProcess {
         options.bootstrapLogging()
         var settings = options.workerSettings
         settings.bootFailureStatus = bootFailureStatus
-        let role = try ProcessRole.current(settings, host: address.host, port: address.port, logger: Logger(label: "\(command).master"))
+        let role = try ProcessRole.current(
+            settings, listeners: listeners, backlog: options.backlog, umask: options.umask.value, logger: Logger(label: "\(command).master")
+        )
         switch role {
         case .standalone:
-            try serve(options.serverConfiguration(address: address, command: command, label: command), true)
+            try serve(options.serverConfiguration(listeners: listeners, command: command, label: command), true)
         case .worker(let link):
-            var configuration = options.serverConfiguration(address: address, command: command, label: "\(command).worker[\(getpid())]")
+            var configuration = options.serverConfiguration(listeners: listeners, command: command, label: "\(command).worker[\(getpid())]")
             link.configure(&configuration)
             try serve(configuration, false)
         case .master(let supervisor):
-            announce(listeningOn: supervisor.socket.host, port: supervisor.socket.port)
+            announce(supervisor.sockets.map(\.address))
             let status = supervisor.run()
             if status != 0 { throw ExitCode(status) }
         }
     }
 }
 
-/// Prints `Listening on http://HOST:PORT`, at once: standard output is block-buffered when it is a
-/// pipe, and whoever started the process is waiting for this line.
-public func announce(listeningOn host: String, port: Int) {
-    var line = "Listening on \(BindAddress.url(host: host, port: port))\n"
+/// Prints `Listening on http://HOST:PORT` (or `Listening on unix:PATH`) for each address, at once:
+/// standard output is block-buffered when it is a pipe, and whoever started the process is waiting
+/// for these lines.
+public func announce(_ addresses: [ListenerAddress]) {
+    var line = addresses.map { "Listening on \($0.url)\n" }.joined()
     line.withUTF8 { bytes in
         var offset = 0
         while offset < bytes.count {

@@ -7,25 +7,26 @@ import UVLoop
 /// its server reports to.
 ///
 /// The convention between master and worker lives here and in ``WorkerSupervisor`` only: the master
-/// starts the same executable with the same arguments, the listening socket as descriptor 3, the
-/// write end of a heartbeat pipe as descriptor 4, and the environment variable
-/// `SWIFT_WSGI_WORKER=<socket fd>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>`.
+/// starts the same executable with the same arguments, the write end of a heartbeat pipe as
+/// descriptor 3, the listening sockets from descriptor 4 on (in the order of the listeners), and the
+/// environment variable
+/// `SWIFT_WSGI_WORKER=<socket fds, comma-separated>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>`.
 /// The worker's server beats (one byte on the pipe) from its first loop, and counts responses
 /// toward its budget; at the budget it shuts down gracefully and exits 0, and the master starts a
 /// replacement.
 public final class WorkerLink: ServerMonitor {
     static let environmentVariable = "SWIFT_WSGI_WORKER"
 
-    /// The listening socket the master bound.
-    public let listeningDescriptor: Int32
+    /// The listening sockets the master bound, in the order of the listeners.
+    public let listeningDescriptors: [Int32]
     public let heartbeatInterval: Duration
     private let heartbeatDescriptor: Int32
     /// Responses after which this worker stops; nil: no budget.
     private let budget: Int?
     private let served = Atomic<Int>(0)
 
-    init(listeningDescriptor: Int32, heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?) {
-        self.listeningDescriptor = listeningDescriptor
+    init(listeningDescriptors: [Int32], heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?) {
+        self.listeningDescriptors = listeningDescriptors
         self.heartbeatDescriptor = heartbeatDescriptor
         self.heartbeatInterval = heartbeatInterval
         self.budget = budget
@@ -37,26 +38,33 @@ public final class WorkerLink: ServerMonitor {
     /// child processes do not take themselves for workers) from the environment; nil otherwise.
     static func inherited() -> WorkerLink? {
         guard let raw = getenv(environmentVariable) else { return nil }
-        let fields = String(cString: raw).split(separator: ":").map { Int($0) }
+        let parts = String(cString: raw).split(separator: ":", omittingEmptySubsequences: false)
         unsetenv(environmentVariable)
-        guard fields.count == 4, let socket = fields[0], let heartbeat = fields[1], let interval = fields[2], let budget = fields[3] else {
+        let fields = parts.dropFirst().map { Int($0) }
+        let sockets = parts.first?.split(separator: ",").compactMap { Int32($0) } ?? []
+        guard fields.count == 3, !sockets.isEmpty, let heartbeat = fields[0], let interval = fields[1], let budget = fields[2] else {
             return nil
         }
         return WorkerLink(
-            listeningDescriptor: Int32(socket), heartbeatDescriptor: Int32(heartbeat),
+            listeningDescriptors: sockets, heartbeatDescriptor: Int32(heartbeat),
             heartbeatInterval: .milliseconds(interval), budget: budget > 0 ? budget : nil
         )
     }
 
     /// The environment entry a master gives a worker.
-    static func environmentEntry(socket: Int32, heartbeat: Int32, interval: Duration, budget: Int?) -> String {
-        "\(environmentVariable)=\(socket):\(heartbeat):\(interval.milliseconds):\(budget ?? 0)"
+    static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?) -> String {
+        let socketList = sockets.map(String.init).joined(separator: ",")
+        return "\(environmentVariable)=\(socketList):\(heartbeat):\(interval.milliseconds):\(budget ?? 0)"
     }
 
-    /// Makes `configuration` serve the inherited socket, as one of several processes, reporting to
+    /// Makes `configuration` serve the inherited sockets, as one of several processes, reporting to
     /// this link.
     public func configure(_ configuration: inout ServerConfiguration) {
-        configuration.listeningDescriptor = listeningDescriptor
+        // The master may have listeners this process's arguments do not name (systemd's sockets).
+        if configuration.listeners.count != listeningDescriptors.count {
+            configuration.listeners = listeningDescriptors.map { .descriptor($0) }
+        }
+        configuration.inheritedDescriptors = listeningDescriptors
         configuration.multiprocess = true
         configuration.monitor = self
     }

@@ -4,9 +4,9 @@ import UVLoop
 
 /// The master process of a multi-process server (gunicorn's arbiter).
 ///
-/// It owns the listening socket and starts the worker processes by spawn-and-exec of the same
+/// It owns the listening sockets and starts the worker processes by spawn-and-exec of the same
 /// executable with the same arguments (safer than fork in a process with Swift runtime threads),
-/// each inheriting the socket and a heartbeat pipe as ``WorkerLink`` describes. Then, on its own
+/// each inheriting the sockets and a heartbeat pipe as ``WorkerLink`` describes. Then, on its own
 /// libuv loop:
 /// - a worker that exits unexpectedly (a crash in application code) is replaced at once (after a
 ///   one-second pause when it died within a second of starting, so a broken app cannot spin);
@@ -39,8 +39,8 @@ public final class WorkerSupervisor {
     }
 
     private let settings: WorkerSettings
-    /// The socket the workers serve; its address is the server's.
-    public let socket: ListeningSocket
+    /// The sockets the workers serve; their addresses are the server's.
+    public let sockets: [ListeningSocket]
     private let logger: Logger
     private let loop: Loop
     private var workers: [Int32: Worker] = [:]
@@ -53,13 +53,13 @@ public final class WorkerSupervisor {
     private var housekeeping: [Handle] = []
     private var killTimer: LoopTimer?
 
-    /// The descriptor numbers of the socket and the heartbeat pipe in a worker.
-    private static let socketDescriptor: Int32 = 3
-    private static let heartbeatDescriptor: Int32 = 4
+    /// The descriptor numbers of the heartbeat pipe and the first socket in a worker.
+    private static let heartbeatDescriptor: Int32 = 3
+    private static let firstSocketDescriptor: Int32 = 4
 
-    init(settings: WorkerSettings, socket: ListeningSocket, logger: Logger) throws {
+    init(settings: WorkerSettings, sockets: [ListeningSocket], logger: Logger) throws {
         self.settings = settings
-        self.socket = socket
+        self.sockets = sockets
         self.logger = logger
         self.wanted = settings.workers
         loop = try Loop()
@@ -82,7 +82,10 @@ public final class WorkerSupervisor {
         logger.info("supervisor running", metadata: ["workers": "\(wanted)", "pid": "\(getpid())"])
         loop.run()
         try? loop.close()
-        close(socket.descriptor)
+        for socket in sockets {
+            close(socket.descriptor)
+            socket.removeFile()
+        }
         logger.info("supervisor stopped")
         return exitStatus
     }
@@ -111,7 +114,7 @@ public final class WorkerSupervisor {
         guard !stopping else { return }
         let budget = settings.maxRequests.map { $0 + Int.random(in: 0...max(0, settings.maxRequestsJitter)) }
         let link = WorkerLink.environmentEntry(
-            socket: Self.socketDescriptor, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval, budget: budget
+            sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval, budget: budget
         )
         do {
             let pipe = try Pipe(loop: loop)
@@ -119,8 +122,8 @@ public final class WorkerSupervisor {
             let process = try ChildProcess(
                 loop: loop, executable: "/proc/self/exe", arguments: Array(CommandLine.arguments.dropFirst()),
                 environment: [link],
-                // Positions are the worker's descriptor numbers: 3 and 4 as WorkerLink says.
-                descriptors: [.inherit(0), .inherit(1), .inherit(2), .inherit(socket.descriptor), .pipe(pipe)]
+                // Positions are the worker's descriptor numbers, as WorkerLink says.
+                descriptors: [.inherit(0), .inherit(1), .inherit(2), .pipe(pipe)] + sockets.map { .inherit($0.descriptor) }
             ) { [unowned self] status, signal in exited(pid, status: status, signal: signal) }
             pid = process.pid
             let worker = Worker(process: process, heartbeat: pipe, now: loop.now)

@@ -2,8 +2,8 @@ import CLibUV
 import Glibc
 
 /// Waits until a socket can take more bytes (`uv_poll_t`), for writes libuv does not perform
-/// itself, such as `sendfile(2)`. Owned by the ``TCPStream`` it watches (see
-/// ``TCPStream/notifyWhenWritable()``).
+/// itself, such as `sendfile(2)`. Owned by the ``SocketStream`` it watches (see
+/// ``SocketStream/notifyWhenWritable()``).
 ///
 /// libuv already watches the socket's descriptor for reads and a descriptor can be polled by one
 /// handle only, so this polls a `dup` of it (the same socket): the duplicate is owned here and

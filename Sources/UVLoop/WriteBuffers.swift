@@ -15,7 +15,7 @@ public struct WriteBuffers {
     }
 
     /// Adds a range; the caller keeps its memory valid until the write has taken it (see
-    /// ``TCPStream/write(_:keepingAlive:)`` for asynchronous writes).
+    /// ``SocketStream/write(_:keepingAlive:)`` for asynchronous writes).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         switch count {

@@ -40,6 +40,6 @@ private let writeCallback: uv_write_cb = { request, status in
     let retained = Unmanaged<WriteRequest>.fromOpaque(data)
     defer { retained.release() }
     guard let handle = request.pointee.handle, handle.pointee.data != nil else { return }
-    let stream = Handle.owner(UnsafeMutableRawPointer(handle), as: TCPStream.self)
+    let stream = Handle.owner(UnsafeMutableRawPointer(handle), as: SocketStream.self)
     stream.delegate?.streamDidFinishWrite(stream, status < 0 ? UVError(status, "write") : nil)
 }

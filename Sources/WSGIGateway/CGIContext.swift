@@ -8,8 +8,8 @@ public final class CGIContext: Sendable {
     public let server: ServerInfo
     /// The application's mount point (SCRIPT_NAME) as ISO-8859-1 bytes; empty at the root.
     public let mountPoint: Bytes
-    /// SERVER_NAME: the configured host, or the address the client connected to when the server
-    /// listens on a wildcard address.
+    /// SERVER_NAME: the connection's listener's host, or the address the client connected to when
+    /// it listens on a wildcard address (`localhost` on a unix socket).
     let serverName: String
     /// Whether the peer is a proxy whose forwarding headers count (``ForwardedHeaders``).
     public let trustsForwardedHeaders: Bool
@@ -19,7 +19,7 @@ public final class CGIContext: Sendable {
         self.server = server
         self.mountPoint = mountPoint
         let host = server.host
-        serverName = host.isEmpty || host == "0.0.0.0" || host == "::" ? connection.localAddress : host
-        trustsForwardedHeaders = server.forwardedAllowIPs.trusts(connection.remoteAddress)
+        serverName = connection.serverName ?? (host.isEmpty || host == "0.0.0.0" || host == "::" ? connection.localAddress : host)
+        trustsForwardedHeaders = connection.isUnixSocket || server.forwardedAllowIPs.trusts(connection.remoteAddress)
     }
 }

@@ -69,7 +69,7 @@ public struct CGIVariables {
 
     /// Calls `body` with the value of `variable`. Returns false, without calling it, when the
     /// request does not set the variable (`CONTENT_TYPE` without the field, `CONTENT_LENGTH`
-    /// without a fixed length).
+    /// without a fixed length, `REMOTE_ADDR` and `REMOTE_PORT` on a unix socket).
     @discardableResult
     public func withValue(of variable: CGIVariable, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         switch variable {
@@ -88,8 +88,14 @@ public struct CGIVariables {
         case .serverProtocol: Self.withUTF8(head.version == .http1_1 ? "HTTP/1.1" : "HTTP/1.0", body)
         case .serverSoftware: Self.withUTF8(context.server.software, body)
         case .gatewayInterface: Self.withUTF8("CGI/1.1", body)
-        case .remoteAddr: Self.withUTF8(forwarded?.client ?? context.connection.remoteAddress, body)
-        case .remotePort: Self.withDecimal(context.connection.remotePort, body)
+        case .remoteAddr:
+            // A unix socket's peer has no address: only a proxy's headers give one.
+            let connection = context.connection
+            guard let address = forwarded?.client ?? (connection.isUnixSocket ? nil : connection.remoteAddress) else { return false }
+            Self.withUTF8(address, body)
+        case .remotePort:
+            guard !context.connection.isUnixSocket else { return false }
+            Self.withDecimal(context.connection.remotePort, body)
         case .requestURI, .rawURI: body(self[head.target])
         }
         return true

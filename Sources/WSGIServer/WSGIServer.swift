@@ -2,6 +2,7 @@
 import HTTPServerCore
 import Logging
 import ServiceLifecycle
+import UVLoop
 
 /// What an embedder configures: address, concurrency, limits, timeouts, logging. (The server core's
 /// configuration type, named here so that `import WSGIServer` is all an embedder needs.)
@@ -34,10 +35,14 @@ public final class WSGIServer: Service, Sendable {
         core = try HTTPServer(configuration: configuration, responder: gateway)
     }
 
-    /// The host the server is bound to.
+    /// The host of the first TCP address the server is bound to ("" when it listens on unix
+    /// sockets only).
     public var host: String { core.localAddress.host }
-    /// The port the server is bound to.
+    /// The port of the first TCP address the server is bound to (the real one when 0 was asked
+    /// for; 0 when it listens on unix sockets only).
     public var port: Int { core.localAddress.port }
+    /// Every address the server listens on, in the configured order.
+    public var listeningAddresses: [ListenerAddress] { core.listeningAddresses }
 
     /// Serves until ``shutdown(graceful:)``; the calling thread runs the (first) event loop.
     public func serveForever() { core.serveForever() }
@@ -73,10 +78,12 @@ public final class WSGIServer: Service, Sendable {
 }
 
 /// Python's `wsgiref.simple_server.make_server(host, port, app)`: a bound server for `app`.
+///
+/// `host` and `port` replace the listeners of `configuration` (to listen on several addresses or on
+/// unix sockets, set ``ServerConfiguration/listeners`` and call ``WSGIServer/init(configuration:scriptName:environ:app:)``).
 public func makeServer(host: String, port: Int, app: @escaping Application, configuration: ServerConfiguration? = nil) throws -> WSGIServer {
     var configuration = configuration ?? ServerConfiguration()
-    configuration.host = host
-    configuration.port = port
+    configuration.listeners = [.tcp(host: host, port: port)]
     return try WSGIServer(configuration: configuration, app: app)
 }
 

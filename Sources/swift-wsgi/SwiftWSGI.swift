@@ -73,7 +73,7 @@ struct SwiftWSGI: ParsableCommand {
     }
 
     func run() throws {
-        let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: BindAddress(host: "127.0.0.1", port: 8000))
+        let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
         try process.run(bootFailureStatus: ExitStatus.loadFailure) { configuration, announces in
             try serve(configuration, announces: announces)
         }
@@ -111,7 +111,7 @@ struct SwiftWSGI: ParsableCommand {
         configuration.loopObserver = loaded.loopObserver
         interpreter.releaseMainThread()
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
-        if announces { announce(listeningOn: server.localAddress.host, port: server.localAddress.port) }
+        if announces { announce(server.listeningAddresses) }
         stop.serving(server)
         server.serveForever()
         interpreter.finalize()

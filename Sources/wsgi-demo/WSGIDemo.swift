@@ -32,12 +32,12 @@ struct WSGIDemo: ParsableCommand {
     }
 
     func run() throws {
-        let process = ServingProcess(command: "wsgi-demo", options: serving, defaultAddress: BindAddress(host: "127.0.0.1", port: 8051))
+        let process = ServingProcess(command: "wsgi-demo", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8051))
         try process.run { configuration, announces in
             // Before any server thread exists, so that only the signal thread ever receives them.
             let signals = StopSignals.block()
             let server = try WSGIServer(configuration: configuration, app: DemoApps.application(named: app)!)
-            if announces { announce(listeningOn: server.host, port: server.port) }
+            if announces { announce(server.listeningAddresses) }
             signals.start { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()
             // A handle left open is a bug (already logged): fail the exit status so it is noticed.

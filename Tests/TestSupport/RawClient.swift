@@ -34,6 +34,22 @@ public final class RawClient {
         }
     }
 
+    /// Connects to the unix socket at `path`.
+    public init(unixSocket path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket: \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8.prefix($0.count - 1)) }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard status == 0 else {
+            Glibc.close(fd)
+            throw Failure("connect to unix:\(path): errno \(errno)")
+        }
+    }
+
     /// Set once the descriptor is closed: `deinit` must not close the number again (by then it may
     /// belong to another socket of this test process).
     private var closed = false

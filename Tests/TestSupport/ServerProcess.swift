@@ -56,10 +56,9 @@ public final class ServerProcess {
             text += String(decoding: data, as: UTF8.self)
         }
         listeningLine = String(text.split(separator: "\n").first ?? "")
-        guard let portText = listeningLine.split(separator: ":").last, let port = Int(portText) else {
-            throw RawClient.Failure("unexpected listening line \(listeningLine.debugDescription)")
-        }
-        self.port = port
+        guard listeningLine.hasPrefix("Listening on ") else { throw RawClient.Failure("unexpected listening line \(listeningLine.debugDescription)") }
+        // The port of the first address; 0 when it is a unix socket.
+        port = listeningLine.hasPrefix("Listening on unix:") ? 0 : listeningLine.split(separator: ":").last.flatMap { Int($0) } ?? 0
     }
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }

@@ -14,9 +14,10 @@ import Testing
             timerFired += 1
             timer.close { closed += 1 }
         }
-        let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0)
+        let listener = try SocketListener(loop: loop, host: "127.0.0.1", port: 0)
         try listener.listen { _ in }
-        #expect(try listener.localAddress().port > 0)
+        guard case .inet(let address) = try listener.boundAddress() else { throw UVError(-1, "not an IP listener") }
+        #expect(address.port > 0)
         listener.close { closed += 1 }
         let wakeup = try AsyncWakeup(loop: loop) {}
         wakeup.close { closed += 1 }
@@ -67,11 +68,12 @@ import Testing
 
     @Test func bindingABusyPortThrows() throws {
         let loop = try Loop()
-        let first = try TCPListener(loop: loop, host: "127.0.0.1", port: 0)
+        let first = try SocketListener(loop: loop, host: "127.0.0.1", port: 0)
         try first.listen { _ in }
-        let port = try first.localAddress().port
+        guard case .inet(let address) = try first.boundAddress() else { throw UVError(-1, "not an IP listener") }
+        let port = address.port
         // libuv reports EADDRINUSE from uv_listen (the bind error is deferred).
-        let second = try TCPListener(loop: loop, host: "127.0.0.1", port: port)
+        let second = try SocketListener(loop: loop, host: "127.0.0.1", port: port)
         #expect(throws: UVError.self) { try second.listen { _ in } }
         second.close()
         first.close()

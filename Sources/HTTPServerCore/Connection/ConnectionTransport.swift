@@ -1,6 +1,6 @@
 import UVLoop
 
-/// The byte stream under a ``Connection``: a libuv TCP socket in the server (``TCPStream``), an
+/// The byte stream under a ``Connection``: a libuv TCP socket in the server (``SocketStream``), an
 /// in-memory stream in the tests that drive connections without sockets.
 ///
 /// A transport reports back by calling the connection's event methods (``Connection/received(_:)``,
@@ -27,20 +27,20 @@ protocol ConnectionTransport: AnyObject {
     func close()
 }
 
-extension TCPStream: ConnectionTransport {
+extension SocketStream: ConnectionTransport {
     func close() {
         let connection = delegate as? Connection
         close { connection?.closed() }
     }
 }
 
-/// A ``TCPStream`` reports to its connection through this conformance; every event goes to the
+/// A ``SocketStream`` reports to its connection through this conformance; every event goes to the
 /// connection's own method of the same meaning.
-extension Connection: TCPStreamDelegate {
-    func streamDidRead(_ stream: TCPStream, _ bytes: UnsafeRawBufferPointer) { received(bytes) }
-    func streamDidReachEOF(_ stream: TCPStream) { receivedEOF() }
-    func streamDidFail(_ stream: TCPStream, _ error: UVError) { readFailed(error) }
-    func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?) { writeCompleted(error) }
-    func streamDidShutdown(_ stream: TCPStream, _ error: UVError?) { shutdownCompleted(error) }
-    func streamDidBecomeWritable(_ stream: TCPStream, _ error: UVError?) { becameWritable(error) }
+extension Connection: SocketStreamDelegate {
+    func streamDidRead(_ stream: SocketStream, _ bytes: UnsafeRawBufferPointer) { received(bytes) }
+    func streamDidReachEOF(_ stream: SocketStream) { receivedEOF() }
+    func streamDidFail(_ stream: SocketStream, _ error: UVError) { readFailed(error) }
+    func streamDidFinishWrite(_ stream: SocketStream, _ error: UVError?) { writeCompleted(error) }
+    func streamDidShutdown(_ stream: SocketStream, _ error: UVError?) { shutdownCompleted(error) }
+    func streamDidBecomeWritable(_ stream: SocketStream, _ error: UVError?) { becameWritable(error) }
 }

@@ -2,7 +2,7 @@ import Glibc
 import Logging
 import UVLoop
 
-/// One event loop of the server: its listener, its connections, the sweep that enforces their
+/// One event loop of the server: its listeners, its connections, the sweep that enforces their
 /// timeouts, its mailbox, and (on the first loop) the monitor's heartbeat.
 ///
 /// Thread: created on any thread, then owned by the one thread that calls ``run()``; other threads
@@ -15,11 +15,14 @@ final class ServerLoop {
     let mailbox: LoopMailbox
     private var logger: Logger { context.logger }
 
-    private var listener: TCPListener?
+    /// Its listeners, one per configured address, with the SERVER_NAME each gives.
+    private var listeners: [(listener: SocketListener, serverName: String?)] = []
     private var connections: [Int: Connection] = [:]
     private var nextConnectionID = 0
     private let maxConnections: Int
-    private var acceptDeferred = false
+    /// Listeners (indexes) with a connection waiting while the loop is at its connection limit,
+    /// in the order they asked.
+    private var deferredAccepts: [Int] = []
     private var sweep: LoopTimer?
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
@@ -34,7 +37,7 @@ final class ServerLoop {
     /// - Parameters:
     ///   - pool: the application threads, when applications do not run on the loop.
     ///   - beats: this loop calls the monitor's heartbeat (the first loop).
-    init(configuration: ServerConfiguration, listen endpoint: ListenEndpoint, responder: any Responder,
+    init(configuration: ServerConfiguration, listen endpoints: [ListenEndpoint], responder: any Responder,
          serverInfo: ServerInfo, pool: ThreadPool?, maxConnections: Int, beats: Bool) throws {
         self.maxConnections = maxConnections
         loop = try Loop()
@@ -43,7 +46,7 @@ final class ServerLoop {
         mailbox = LoopMailbox(sender: wakeup.sender)
         self.wakeup = wakeup
         do {
-            try setUp(endpoint, wakeup: wakeup, pool: pool)
+            try setUp(endpoints, wakeup: wakeup, pool: pool)
             if beats, let monitor = configuration.monitor { try startHeartbeat(monitor) }
         } catch {
             closeHandles()
@@ -53,7 +56,7 @@ final class ServerLoop {
         }
     }
 
-    private func setUp(_ endpoint: ListenEndpoint, wakeup: AsyncWakeup, pool: ThreadPool?) throws {
+    private func setUp(_ endpoints: [ListenEndpoint], wakeup: AsyncWakeup, pool: ThreadPool?) throws {
         wakeup.setCallback { [unowned self] in self.handleMail() }
         context.connectionClosed = { [unowned self] connection in self.connectionDidClose(connection) }
         if let pool {
@@ -64,15 +67,18 @@ final class ServerLoop {
                 return channel
             }
         }
-        let listener: TCPListener
-        switch endpoint {
-        case .address(let host, let port, let reusePort):
-            listener = try TCPListener(loop: loop, host: host, port: port, reusePort: reusePort)
-        case .inherited(let descriptor):
-            listener = try TCPListener(loop: loop, adopting: descriptor)
+        for endpoint in endpoints {
+            let listener: SocketListener
+            switch endpoint.source {
+            case .bind(let host, let port, let reusePort):
+                listener = try SocketListener(loop: loop, host: host, port: port, reusePort: reusePort)
+            case .adopt(let descriptor):
+                listener = try SocketListener(loop: loop, adopting: descriptor)
+            }
+            let index = listeners.count
+            listeners.append((listener, endpoint.serverName))
+            try listener.listen(backlog: context.configuration.backlog) { [unowned self] error in self.connectionArrived(at: index, error) }
         }
-        self.listener = listener
-        try listener.listen(backlog: context.configuration.backlog) { [unowned self] error in self.connectionArrived(error) }
         let context = self.context
         context.defersFlushes = true
         afterIO = try LoopPhaseWatcher(loop: loop, phase: .afterIO) { context.flushDeferred() }
@@ -87,10 +93,9 @@ final class ServerLoop {
         try sweep.start(after: interval, repeating: interval) { [unowned self] in self.sweepTick() }
     }
 
-    /// The address the listener is bound to.
-    func boundAddress() throws -> SocketAddress {
-        guard let listener else { throw UVError(-9, "listener closed") }
-        return try listener.localAddress()
+    /// The addresses the listeners are bound to, in order.
+    func boundAddresses() throws -> [ListenerAddress] {
+        try listeners.map { try $0.listener.boundAddress() }
     }
 
     /// Runs the loop until shutdown has closed every handle, then closes the loop.
@@ -110,7 +115,7 @@ final class ServerLoop {
 
     // MARK: Accepting
 
-    private func connectionArrived(_ error: UVError?) {
+    private func connectionArrived(at index: Int, _ error: UVError?) {
         if let error {
             // EMFILE and friends: libuv already dropped that connection to keep the listener
             // from spinning; the server goes on.
@@ -119,30 +124,36 @@ final class ServerLoop {
         }
         guard connections.count < maxConnections else {
             // Not accepting makes libuv stop polling the listener: clients wait in the backlog.
-            if !acceptDeferred { logger.warning("connection limit reached; accepting paused", metadata: ["limit": "\(maxConnections)"]) }
-            acceptDeferred = true
+            if deferredAccepts.isEmpty { logger.warning("connection limit reached; accepting paused", metadata: ["limit": "\(maxConnections)"]) }
+            if !deferredAccepts.contains(index) { deferredAccepts.append(index) }
             return
         }
-        acceptOne()
+        acceptOne(from: index)
     }
 
-    private func acceptOne() {
-        acceptDeferred = false
-        guard let listener else { return }
-        let stream: TCPStream
+    private func acceptOne(from index: Int) {
+        guard index < listeners.count else { return }
+        let (listener, serverName) = listeners[index]
+        let stream: SocketStream
         do {
-            stream = try TCPStream(loop: loop)
+            stream = try SocketStream(loop: loop, kind: listener.kind)
         } catch {
             logger.error("cannot create a stream", metadata: ["error": "\(error)"])
             return
         }
         do {
             try listener.accept(into: stream)
-            // Responses are complete writes: do not hold them back (Nagle).
-            try stream.setNoDelay(true)
-            let peer = try stream.peerAddress()
-            let local = try stream.localAddress()
-            let info = ConnectionInfo(remoteAddress: peer.host, remotePort: peer.port, localAddress: local.host, localPort: local.port)
+            let info: ConnectionInfo
+            switch stream.kind {
+            case .tcp:
+                // Responses are complete writes: do not hold them back (Nagle).
+                try stream.setNoDelay(true)
+                let peer = try stream.peerAddress()
+                let local = try stream.localAddress()
+                info = ConnectionInfo(remoteAddress: peer.host, remotePort: peer.port, localAddress: local.host, localPort: local.port, serverName: serverName)
+            case .unix:
+                info = .unixSocket()
+            }
             nextConnectionID += 1
             let connection = Connection(id: nextConnectionID, context: context, transport: stream, info: info)
             stream.delegate = connection
@@ -157,7 +168,7 @@ final class ServerLoop {
 
     private func connectionDidClose(_ connection: Connection) {
         connections[connection.id] = nil
-        if acceptDeferred && !context.isDraining { acceptOne() }
+        if !deferredAccepts.isEmpty && !context.isDraining { acceptOne(from: deferredAccepts.removeFirst()) }
         if context.isDraining && connections.isEmpty { closeHandles() }
     }
 
@@ -196,8 +207,7 @@ final class ServerLoop {
             logger.info(graceful ? "shutting down gracefully" : "shutting down", metadata: ["connections": "\(connections.count)"])
         }
         context.isDraining = true
-        listener?.close()
-        listener = nil
+        closeListeners()
         if force {
             for connection in connections.values { connection.close() }
         } else {
@@ -230,10 +240,15 @@ final class ServerLoop {
         }
     }
 
+    private func closeListeners() {
+        for (listener, _) in listeners { listener.close() }
+        listeners = []
+        deferredAccepts = []
+    }
+
     /// Closes the loop's own handles; the loop ends once connections are gone too.
     private func closeHandles() {
-        listener?.close()
-        listener = nil
+        closeListeners()
         sweep?.close()
         sweep = nil
         graceTimer?.close()
@@ -249,9 +264,16 @@ final class ServerLoop {
     }
 }
 
-/// Where a loop listens.
-enum ListenEndpoint {
-    case address(host: String, port: Int, reusePort: Bool)
-    /// A listening socket inherited from a supervising process.
-    case inherited(Int32)
+/// One listener of a loop.
+struct ListenEndpoint {
+    enum Source {
+        /// Bind a TCP address (with `SO_REUSEPORT` when every loop binds it).
+        case bind(host: String, port: Int, reusePort: Bool)
+        /// Take over a listening socket (unix sockets, inherited ones; a duplicate per loop).
+        case adopt(Int32)
+    }
+
+    let source: Source
+    /// SERVER_NAME for its connections (nil: their local address).
+    let serverName: String?
 }

@@ -17,16 +17,34 @@ public struct IncomingRequest {
 
 /// The addresses of a connection, as CGI wants them.
 public struct ConnectionInfo: Sendable {
+    /// The peer's address and port: empty and 0 on a unix socket.
     public var remoteAddress: String
     public var remotePort: Int
+    /// The address and port the client connected to: on a unix socket, empty and 80 (what
+    /// gunicorn reports there).
     public var localAddress: String
     public var localPort: Int
+    /// The configured host of the listener it came through, when that names one (not a wildcard
+    /// address): SERVER_NAME. nil: the local address is the name (`localhost` on a unix socket).
+    public var serverName: String?
+    /// Whether it came through a unix socket (then its peer is trusted as a proxy: only processes
+    /// allowed to open the socket file can connect).
+    public var isUnixSocket: Bool
 
-    public init(remoteAddress: String, remotePort: Int, localAddress: String, localPort: Int) {
+    public init(remoteAddress: String, remotePort: Int, localAddress: String, localPort: Int, serverName: String? = nil) {
         self.remoteAddress = remoteAddress
         self.remotePort = remotePort
         self.localAddress = localAddress
         self.localPort = localPort
+        self.serverName = serverName
+        isUnixSocket = false
+    }
+
+    /// A connection through a unix socket.
+    public static func unixSocket() -> ConnectionInfo {
+        var info = ConnectionInfo(remoteAddress: "", remotePort: 0, localAddress: "", localPort: 80, serverName: "localhost")
+        info.isUnixSocket = true
+        return info
     }
 }
 
@@ -36,7 +54,8 @@ public final class ServerInfo: Sendable {
     public let software: String
     /// `wsgi.url_scheme`.
     public let urlScheme: String
-    /// The configured host (SERVER_NAME when it is a concrete address).
+    /// The first configured host (SERVER_NAME when a connection's listener names none and it is a
+    /// concrete address).
     public let host: String
     /// Threads that run applications; 0 when they run on the loop threads.
     public let applicationThreads: Int

@@ -21,8 +21,16 @@ public final class HTTPServer: Sendable {
         case ready, running, shuttingDown, stopped
     }
 
-    /// The address the server listens on (the real port when configured with port 0).
-    public let localAddress: SocketAddress
+    /// The addresses the server listens on, in the configured order (real ports for port 0).
+    public let listeningAddresses: [ListenerAddress]
+    /// The first TCP address the server listens on (the real port when configured with port 0);
+    /// empty and 0 when it listens on unix sockets only.
+    public var localAddress: SocketAddress {
+        for case .inet(let address) in listeningAddresses { return address }
+        return SocketAddress(host: "", port: 0)
+    }
+    /// Unix sockets this server created: their files are removed when it stops.
+    private let socketFiles: [ListeningSocket]
     private let mailboxes: [LoopMailbox]
     private let handoff: LoopHandoff
     private let pool: ThreadPool?
@@ -47,30 +55,58 @@ public final class HTTPServer: Sendable {
         )
         let stop = StopRequest()
         var created: [ServerLoop] = []
-        var port = configuration.port
+        var socketFiles: [ListeningSocket] = []
         do {
+            // Sockets that every loop takes a copy of: inherited, unix, given by descriptor. TCP
+            // addresses are bound by every loop (SO_REUSEPORT spreads connections among them).
+            var shared: [ListeningSocket?] = []
+            for (index, address) in configuration.listeners.enumerated() {
+                if index < configuration.inheritedDescriptors.count {
+                    shared.append(try ListeningSocket.inherited(configuration.inheritedDescriptors[index]))
+                    continue
+                }
+                switch address {
+                case .tcp:
+                    shared.append(nil)
+                case .unix(let path):
+                    let socket = try ListeningSocket.unix(path: path, umask: configuration.unixSocketUmask, backlog: configuration.backlog)
+                    socketFiles.append(socket)
+                    shared.append(socket)
+                case .descriptor(let fd):
+                    shared.append(try ListeningSocket.inherited(fd))
+                }
+            }
+            var ports = configuration.listeners.map { if case .tcp(_, let port) = $0 { port } else { 0 } }
             for index in 0..<loops {
-                let endpoint: ListenEndpoint
-                if let inherited = configuration.listeningDescriptor {
-                    endpoint = .inherited(index == 0 ? inherited : try Self.duplicate(inherited))
-                } else {
-                    endpoint = .address(host: configuration.host, port: port, reusePort: loops > 1)
+                let endpoints = try configuration.listeners.indices.map { listenerIndex -> ListenEndpoint in
+                    let address = configuration.listeners[listenerIndex]
+                    if let socket = shared[listenerIndex] {
+                        // The first loop takes the socket itself over, the others a duplicate.
+                        let fd = index == 0 ? socket.descriptor : try Self.duplicate(socket.descriptor)
+                        return ListenEndpoint(source: .adopt(fd), serverName: Self.serverName(address))
+                    }
+                    guard case .tcp(let host, _) = address else { preconditionFailure("only TCP addresses are bound per loop") }
+                    return ListenEndpoint(source: .bind(host: host, port: ports[listenerIndex], reusePort: loops > 1), serverName: Self.serverName(address))
                 }
                 let loop = try ServerLoop(
-                    configuration: configuration, listen: endpoint, responder: responder, serverInfo: info,
+                    configuration: configuration, listen: endpoints, responder: responder, serverInfo: info,
                     pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0
                 )
                 loop.context.requestStop = stop.request
                 created.append(loop)
-                // Later loops bind the port the first one got (port 0 picks it once).
-                port = try loop.boundAddress().port
+                // Later loops bind the ports the first one got (port 0 picks one once).
+                for (listenerIndex, bound) in try loop.boundAddresses().enumerated() {
+                    if case .inet(let address) = bound { ports[listenerIndex] = address.port }
+                }
             }
         } catch {
             for loop in created { loop.mailbox.post(.shutdown(graceful: false)); loop.run() }
+            for socket in socketFiles { socket.removeFile() }
             pool?.stop()
             throw error
         }
-        localAddress = try created[0].boundAddress()
+        listeningAddresses = try created[0].boundAddresses()
+        self.socketFiles = socketFiles
         mailboxes = created.map(\.mailbox)
         handoff = LoopHandoff(created)
         self.pool = pool
@@ -80,7 +116,7 @@ public final class HTTPServer: Sendable {
             self?.shutdown(graceful: true)
         }
         logger.info("listening", metadata: [
-            "address": "\(localAddress)", "loops": "\(loops)", "threads": "\(configuration.threads)",
+            "addresses": "\(listeningAddresses.map(\.description).joined(separator: ", "))", "loops": "\(loops)", "threads": "\(configuration.threads)",
             "open_files_limit": "\(openFiles)", "max_connections": "\(connectionCeiling)",
         ])
     }
@@ -138,6 +174,15 @@ public final class HTTPServer: Sendable {
         for mailbox in mailboxes { mailbox.post(.shutdown(graceful: graceful)) }
     }
 
+    /// SERVER_NAME for connections through `address`: its host unless that is a wildcard.
+    private static func serverName(_ address: ListenAddress) -> String? {
+        switch address {
+        case .tcp(let host, _): return host.isEmpty || host == "0.0.0.0" || host == "::" ? nil : host
+        case .unix: return "localhost"
+        case .descriptor: return nil
+        }
+    }
+
     private static func duplicate(_ descriptor: Int32) throws -> Int32 {
         let copy = dup(descriptor)
         guard copy >= 0 else { throw UVError(-errno, "dup") }
@@ -159,6 +204,7 @@ public final class HTTPServer: Sendable {
 
     private func end() {
         pool?.stop()
+        for socket in socketFiles { socket.removeFile() }
         lifecycle.withLock { $0 = .stopped }
         logger.info("state", metadata: ["state": "\(State.stopped.rawValue)"])
     }

@@ -4,12 +4,14 @@ import Logging
 /// Everything a server can be told, with the defaults an experienced gunicorn or Node user expects.
 /// A value type: build it, adjust fields, hand it to the server.
 public struct ServerConfiguration: Sendable {
-    /// Address to listen on: an IPv4/IPv6 literal or a resolvable name.
-    public var host: String
-    /// Port to listen on; 0 picks a free one (read the real one from the server once bound).
-    public var port: Int
+    /// Where to listen, in order (gunicorn's `bind`): TCP addresses, unix sockets, inherited
+    /// descriptors. Every loop serves every one.
+    public var listeners: [ListenAddress]
     /// Pending connections the kernel may queue before `accept` (gunicorn's `backlog`).
     public var backlog: Int32 = 2048
+    /// The umask under which unix sockets are created: their file mode is 0777 minus it
+    /// (gunicorn's `umask`, whose default 0 lets any local user connect).
+    public var unixSocketUmask: UInt32 = 0
 
     /// Event-loop threads, each with its own listener on the same address (`SO_REUSEPORT`).
     public var loops: Int = 1
@@ -46,9 +48,9 @@ public struct ServerConfiguration: Sendable {
     /// `graceful_timeout`).
     public var gracefulTimeout: Duration = .seconds(30)
 
-    /// A listening socket to serve instead of binding ``host``:``port`` (inherited from a
-    /// supervising process). Several loops each watch a duplicate of it.
-    public var listeningDescriptor: Int32? = nil
+    /// Listening sockets inherited from a supervising process, one for each of ``listeners`` in
+    /// order, served instead of binding them (empty: bind). Several loops each watch a duplicate.
+    public var inheritedDescriptors: [Int32] = []
 
     /// Told before each loop waits for I/O (see ``LoopObserver``): for application runtimes with a
     /// global lock. nil: nothing to tell.
@@ -71,9 +73,37 @@ public struct ServerConfiguration: Sendable {
     /// One `info` record per response with method, path, status, bytes and duration, when set.
     public var accessLogger: Logger? = nil
 
+    /// Listening on `host`:`port` (an IPv4/IPv6 literal or a resolvable name; port 0 picks a free
+    /// one: read the real one from the server once bound).
     public init(host: String = "127.0.0.1", port: Int = 8000) {
-        self.host = host
-        self.port = port
+        listeners = [.tcp(host: host, port: port)]
+    }
+
+    /// The host of the first TCP listener ("" when there is none). Setting it changes that
+    /// listener (or adds one on port 8000).
+    public var host: String {
+        get { firstTCP?.host ?? "" }
+        set { setFirstTCP(host: newValue, port: firstTCP?.port ?? 8000) }
+    }
+
+    /// The port of the first TCP listener (0 when there is none). Setting it changes that listener
+    /// (or adds one on 127.0.0.1).
+    public var port: Int {
+        get { firstTCP?.port ?? 0 }
+        set { setFirstTCP(host: firstTCP?.host ?? "127.0.0.1", port: newValue) }
+    }
+
+    private var firstTCP: (host: String, port: Int)? {
+        for case .tcp(let host, let port) in listeners { return (host, port) }
+        return nil
+    }
+
+    private mutating func setFirstTCP(host: String, port: Int) {
+        if let index = listeners.firstIndex(where: { if case .tcp = $0 { true } else { false } }) {
+            listeners[index] = .tcp(host: host, port: port)
+        } else {
+            listeners.insert(.tcp(host: host, port: port), at: 0)
+        }
     }
 
     /// The timeouts, each a separate setting as in Node's `http.Server`.

@@ -1,14 +1,16 @@
 import CLibUV
 import Glibc
 
-/// A listening TCP socket (`uv_tcp_t` in listen mode).
+/// A listening socket: TCP (`uv_tcp_t`) or unix-domain (`uv_pipe_t`), in listen mode.
 ///
 /// Accept backpressure comes from libuv itself: when the connection callback does not call
 /// ``accept(into:)``, libuv stops polling the socket until it is called, so a server at its
 /// connection limit simply defers `accept` and pending clients wait in the kernel backlog.
 /// Thread: the loop's thread only.
-public final class TCPListener: Handle {
+public final class SocketListener: Handle {
     private var onConnection: ((UVError?) -> Void)?
+    /// The kind of the connections it accepts.
+    public let kind: SocketKind
 
     var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
 
@@ -19,6 +21,7 @@ public final class TCPListener: Handle {
         var address = sockaddr_storage()
         try SocketAddress.resolve(host: host, port: port, into: &address)
         let family = UInt32(address.ss_family)
+        kind = .tcp
         try super.init(loop: loop, type: UV_TCP, "uv_tcp_init_ex") { memory in
             uv_tcp_init_ex(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self), family)
         }
@@ -35,13 +38,28 @@ public final class TCPListener: Handle {
         }
     }
 
-    /// Adopts an already bound and listening socket inherited from a parent process.
+    /// Adopts an already bound and listening socket (TCP or unix-domain: its family decides),
+    /// inherited from a parent process or made by a ``ListeningSocket``. The listener owns it from
+    /// here on: closing the listener closes the descriptor.
     public init(loop: Loop, adopting fd: Int32) throws {
-        try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
-            uv_tcp_init(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self))
+        guard let address = ListenerAddress(boundTo: fd) else { throw UVError(UV_ENOTSOCK.rawValue, "getsockname \(fd)") }
+        switch address {
+        case .inet:
+            kind = .tcp
+            try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
+                uv_tcp_init(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self))
+            }
+        case .unix:
+            kind = .unix
+            try super.init(loop: loop, type: UV_NAMED_PIPE, "uv_pipe_init") { memory in
+                uv_pipe_init(loop.raw, memory.assumingMemoryBound(to: uv_pipe_t.self), 0)
+            }
         }
         do {
-            try UVError.check(uv_tcp_open(tcp, uv_os_sock_t(fd)), "uv_tcp_open \(fd)")
+            switch kind {
+            case .tcp: try UVError.check(uv_tcp_open(tcp, uv_os_sock_t(fd)), "uv_tcp_open \(fd)")
+            case .unix: try UVError.check(uv_pipe_open(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_pipe_t.self), uv_file(fd)), "uv_pipe_open \(fd)")
+            }
         } catch {
             close()
             throw error
@@ -56,22 +74,16 @@ public final class TCPListener: Handle {
         try UVError.check(uv_listen(stream, backlog, connectionCallback), "uv_listen")
     }
 
-    /// Accepts the pending connection into `stream`. Call at most once per connection callback.
-    public func accept(into stream: TCPStream) throws {
+    /// Accepts the pending connection into `stream` (made with this listener's ``kind``). Call at
+    /// most once per connection callback.
+    public func accept(into stream: SocketStream) throws {
         let server = UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
         try UVError.check(uv_accept(server, stream.stream), "uv_accept")
     }
 
     /// The bound address (with the real port when bound to port 0).
-    public func localAddress() throws -> SocketAddress {
-        var storage = sockaddr_storage()
-        var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        _ = try withUnsafeMutablePointer(to: &storage) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try UVError.check(uv_tcp_getsockname(tcp, $0, &length), "uv_tcp_getsockname")
-            }
-        }
-        guard let address = SocketAddress(&storage) else { throw UVError(UV_EAFNOSUPPORT.rawValue, "getsockname") }
+    public func boundAddress() throws -> ListenerAddress {
+        guard let address = ListenerAddress(boundTo: try fileDescriptor()) else { throw UVError(UV_EAFNOSUPPORT.rawValue, "getsockname") }
         return address
     }
 
@@ -99,5 +111,5 @@ public final class TCPListener: Handle {
 
 private let connectionCallback: uv_connection_cb = { server, status in
     guard let server, server.pointee.data != nil else { return }
-    Handle.owner(UnsafeMutableRawPointer(server), as: TCPListener.self).deliverConnection(status)
+    Handle.owner(UnsafeMutableRawPointer(server), as: SocketListener.self).deliverConnection(status)
 }

@@ -1,41 +1,60 @@
 import CLibUV
 import Glibc
 
-/// What a ``TCPStream`` reports. All calls arrive on the loop's thread.
-public protocol TCPStreamDelegate: AnyObject {
+/// What a ``SocketStream`` reports. All calls arrive on the loop's thread.
+public protocol SocketStreamDelegate: AnyObject {
     /// Bytes arrived. They live in the loop's shared read buffer: valid only during this call.
-    func streamDidRead(_ stream: TCPStream, _ bytes: UnsafeRawBufferPointer)
+    func streamDidRead(_ stream: SocketStream, _ bytes: UnsafeRawBufferPointer)
     /// The peer finished sending (FIN). Reading has stopped.
-    func streamDidReachEOF(_ stream: TCPStream)
+    func streamDidReachEOF(_ stream: SocketStream)
     /// Reading failed (e.g. ECONNRESET). Reading has stopped.
-    func streamDidFail(_ stream: TCPStream, _ error: UVError)
-    /// An asynchronous ``TCPStream/write(_:keepingAlive:)`` completed (or failed, or was cancelled
+    func streamDidFail(_ stream: SocketStream, _ error: UVError)
+    /// An asynchronous ``SocketStream/write(_:keepingAlive:)`` completed (or failed, or was cancelled
     /// by close).
-    func streamDidFinishWrite(_ stream: TCPStream, _ error: UVError?)
-    /// A ``TCPStream/shutdown()`` completed: everything queued was handed to the kernel, then FIN.
-    func streamDidShutdown(_ stream: TCPStream, _ error: UVError?)
-    /// After ``TCPStream/notifyWhenWritable()``: the socket can take more bytes (or polling failed).
-    func streamDidBecomeWritable(_ stream: TCPStream, _ error: UVError?)
+    func streamDidFinishWrite(_ stream: SocketStream, _ error: UVError?)
+    /// A ``SocketStream/shutdown()`` completed: everything queued was handed to the kernel, then FIN.
+    func streamDidShutdown(_ stream: SocketStream, _ error: UVError?)
+    /// After ``SocketStream/notifyWhenWritable()``: the socket can take more bytes (or polling failed).
+    func streamDidBecomeWritable(_ stream: SocketStream, _ error: UVError?)
 }
 
-/// One TCP connection (`uv_tcp_t`).
+/// What a listener listens on, and so what its connections are.
+public enum SocketKind: Sendable {
+    /// TCP (`uv_tcp_t`): connections have IP addresses.
+    case tcp
+    /// A unix-domain socket (`uv_pipe_t`): connections have no address.
+    case unix
+}
+
+/// One connection: TCP (`uv_tcp_t`) or unix-domain (`uv_pipe_t`).
 ///
 /// Ownership: libuv keeps this object alive (through `data`) until its close callback; the stream
 /// holds its delegate strongly until then, so a connection object and its stream live exactly as
 /// long as the socket is open, and the cycle is broken in the close callback.
 /// Thread: the loop's thread only.
-public final class TCPStream: Stream {
+public final class SocketStream: Stream {
     /// Unchecked exclusivity: read on every read callback, set only by the owner on the loop thread
     /// and cleared in the close callback; no access can overlap another.
-    @exclusivity(unchecked) public var delegate: (any TCPStreamDelegate)?
+    @exclusivity(unchecked) public var delegate: (any SocketStreamDelegate)?
     /// Created on the first ``notifyWhenWritable()``; closed with the stream.
     private var writablePoll: WritablePoll?
 
+    public let kind: SocketKind
+
     var tcp: UnsafeMutablePointer<uv_tcp_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_tcp_t.self) }
-    /// A stream ready to receive a connection from ``TCPListener/accept(into:)``.
-    public init(loop: Loop) throws {
-        try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
-            uv_tcp_init(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self))
+    /// A stream ready to receive a connection from ``SocketListener/accept(into:)`` of a listener of
+    /// the same kind.
+    public init(loop: Loop, kind: SocketKind = .tcp) throws {
+        self.kind = kind
+        switch kind {
+        case .tcp:
+            try super.init(loop: loop, type: UV_TCP, "uv_tcp_init") { memory in
+                uv_tcp_init(loop.raw, memory.assumingMemoryBound(to: uv_tcp_t.self))
+            }
+        case .unix:
+            try super.init(loop: loop, type: UV_NAMED_PIPE, "uv_pipe_init") { memory in
+                uv_pipe_init(loop.raw, memory.assumingMemoryBound(to: uv_pipe_t.self), 0)
+            }
         }
     }
 
@@ -60,7 +79,7 @@ public final class TCPStream: Stream {
         }
     }
 
-    /// Queues a write; the delegate hears ``TCPStreamDelegate/streamDidFinishWrite(_:_:)``.
+    /// Queues a write; the delegate hears ``SocketStreamDelegate/streamDidFinishWrite(_:_:)``.
     ///
     /// - Parameter owner: keeps the memory of `buffers` valid and unchanged until the completion:
     ///   it is retained by the write request and released right after the delegate call.
@@ -88,7 +107,7 @@ public final class TCPStream: Stream {
         }
     }
 
-    /// Tells the delegate once, with ``TCPStreamDelegate/streamDidBecomeWritable(_:_:)``, when the
+    /// Tells the delegate once, with ``SocketStreamDelegate/streamDidBecomeWritable(_:_:)``, when the
     /// socket can take more bytes: for writes libuv does not perform itself (`sendfile(2)`).
     public func notifyWhenWritable() throws {
         if writablePoll == nil { writablePoll = try WritablePoll(loop: loop, socket: try fileDescriptor()) }
@@ -96,14 +115,14 @@ public final class TCPStream: Stream {
     }
 
     /// After queued writes complete, sends FIN (`uv_shutdown`); the delegate hears
-    /// ``TCPStreamDelegate/streamDidShutdown(_:_:)``.
+    /// ``SocketStreamDelegate/streamDidShutdown(_:_:)``.
     public func shutdown() throws {
         let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         let status = uv_shutdown(request, stream) { request, status in
             guard let request else { return }
             defer { request.deallocate() }
             guard let handle = request.pointee.handle, handle.pointee.data != nil else { return }
-            let owner = Handle.owner(UnsafeMutableRawPointer(handle), as: TCPStream.self)
+            let owner = Handle.owner(UnsafeMutableRawPointer(handle), as: SocketStream.self)
             owner.delegate?.streamDidShutdown(owner, status < 0 ? UVError(status, "uv_shutdown") : nil)
         }
         if status < 0 {
@@ -114,17 +133,19 @@ public final class TCPStream: Stream {
 
     // MARK: Socket
 
-    /// Disables Nagle's algorithm (responses are complete writes; do not hold them back).
+    /// Disables Nagle's algorithm (responses are complete writes; do not hold them back). Unix
+    /// sockets have none.
     public func setNoDelay(_ enabled: Bool) throws {
+        guard kind == .tcp else { return }
         try UVError.check(uv_tcp_nodelay(tcp, enabled ? 1 : 0), "uv_tcp_nodelay")
     }
 
-    /// The remote end's address.
+    /// The remote end's address (TCP only).
     public func peerAddress() throws -> SocketAddress {
         try address(uv_tcp_getpeername, "uv_tcp_getpeername")
     }
 
-    /// The local end's address (the address the client connected to).
+    /// The local end's address (the address the client connected to; TCP only).
     public func localAddress() throws -> SocketAddress {
         try address(uv_tcp_getsockname, "uv_tcp_getsockname")
     }
