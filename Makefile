@@ -16,7 +16,7 @@ TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-python bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -69,6 +69,10 @@ $(BENCH_VENV)/installed: $(BENCH_REQS)
 	/usr/bin/python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(BENCH_REQS)
 	touch $@
+
+bench-access-log:
+	@$(ENSURE) $(BENCH_PKGS)
+	Benchmarks/access-log.sh
 
 bench-instructions:
 	@$(ENSURE) $(BENCH_PKGS)

@@ -167,6 +167,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
+        // The command line's sources and gunicorn's settings, parsed without running a server.
+        .testTarget(
+            name: "ServerCommandTests",
+            dependencies: ["ServerCommand", "HTTPServerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "UVLoopTests",
             dependencies: ["UVLoop", "CLibUV"],

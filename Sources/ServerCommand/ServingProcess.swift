@@ -18,35 +18,80 @@ public struct ServingProcess {
     public init(command: String, options: ServingOptions, defaultAddress: ListenAddress) {
         self.command = command
         self.options = options
-        listeners = SocketActivation.inheritedListeners() ?? (options.bind.isEmpty ? [defaultAddress] : options.bind)
+        let bind = options.listening.bind
+        listeners = SocketActivation.inheritedListeners() ?? (bind.isEmpty ? [defaultAddress] : bind)
     }
 
     /// Runs this process's role. `serve` is called in a process that serves (alone, or as a worker)
-    /// with its configuration, and whether it must print the listening line itself (a worker's
-    /// master already did).
+    /// with its configuration, and whether it must print the listening lines itself (a worker's
+    /// master already did). With `--check-config`, `check` runs instead (after the settings are
+    /// applied: directory, logs) and nothing is served.
     /// - Parameter bootFailureStatus: the exit status with which a worker says it could not load
     ///   the application: the master then stops and exits with it.
-    public func run(bootFailureStatus: Int32? = nil, serve: (_ configuration: ServerConfiguration, _ announces: Bool) throws -> Void) throws {
+    public func run(
+        bootFailureStatus: Int32? = nil, check: () throws -> Void = {},
+        serve: (_ configuration: ServerConfiguration, _ announces: Bool) throws -> Void
+    ) throws {
         SignalWaiter.clearInheritedMask()
-        options.bootstrapLogging()
+        if let directory = options.setup.chdir, Glibc.chdir(directory) != 0 {
+            throw CommandLineError("cannot change to directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        try bootstrapLogging()
+        let accessLog = try openAccessLog()
+        if options.setup.checkConfig { return try check() }
         var settings = options.workerSettings
         settings.bootFailureStatus = bootFailureStatus
         let role = try ProcessRole.current(
-            settings, listeners: listeners, backlog: options.backlog, umask: options.umask.value, logger: Logger(label: "\(command).master")
+            settings, listeners: listeners, backlog: options.listening.backlog, umask: options.listening.umask.value,
+            logger: Logger(label: "\(command).master")
         )
         switch role {
         case .standalone:
-            try serve(options.serverConfiguration(listeners: listeners, command: command, label: command), true)
+            let pidFile = try PidFile(options.setup.pid)
+            defer { pidFile?.remove() }
+            try serve(options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog), true)
         case .worker(let link):
-            var configuration = options.serverConfiguration(listeners: listeners, command: command, label: "\(command).worker[\(getpid())]")
+            var configuration = options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
             link.configure(&configuration)
             try serve(configuration, false)
         case .master(let supervisor):
+            let pidFile = try PidFile(options.setup.pid)
+            defer { pidFile?.remove() }
             announce(supervisor.sockets.map(\.address))
             let status = supervisor.run()
             if status != 0 { throw ExitCode(status) }
         }
     }
+
+    /// The error log (`--error-logfile`, at `--log-level`) for every logger of the process. Once,
+    /// before any logger is made.
+    private func bootstrapLogging() throws {
+        let descriptor = try LogFile.open(options.logging.errorLogfile, standard: 2)
+        let level = options.logging.level ?? .info
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, descriptor: descriptor, level: level) }
+    }
+
+    /// The access log the flags ask for, opened; nil without `--access-logfile`.
+    private func openAccessLog() throws -> AccessLog? {
+        guard let path = options.logging.accessLogfile else { return nil }
+        return AccessLog(format: AccessLogFormat(options.logging.accessLogformat), destination: .descriptor(try LogFile.open(path, standard: 1)))
+    }
+}
+
+/// `--pid FILE`: the serving (or master) process's id, written at start and removed at exit.
+struct PidFile {
+    let path: String
+
+    init?(_ path: String?) throws {
+        guard let path else { return nil }
+        self.path = path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandLineError("cannot write pid file \(path): \(String(cString: strerror(errno)))") }
+        printLine("\(getpid())", to: fd)
+        close(fd)
+    }
+
+    func remove() { unlink(path) }
 }
 
 /// Prints `Listening on http://HOST:PORT` (or `Listening on unix:PATH`) for each address, at once:
@@ -93,19 +138,28 @@ public struct StopSignals: Sendable {
     }
 }
 
-/// Parses the arguments and runs `command` as ArgumentParser's `main()` does, except that a usage
-/// error exits with status 2 (as gunicorn and most Unix commands do; ArgumentParser's own is 64),
-/// and that `failure` may turn other errors into an exit status (having reported them itself;
-/// nil leaves the error to ArgumentParser).
-public func runCommand<Command: ParsableCommand>(_ command: Command.Type, failure: (any Error) -> Int32? = { _ in nil }) -> Never {
+/// Parses the arguments and runs `command` as ArgumentParser's `main()` does, except that:
+/// - the arguments are those of ``ArgumentSources`` (a gunicorn config file, `SWIFT_WSGI_CMD_ARGS`,
+///   then the command line);
+/// - a usage error exits with status 2 (as gunicorn and most Unix commands do; ArgumentParser's own
+///   is 64), a ``CommandLineError`` too, with its one line;
+/// - `failure` may turn other errors into an exit status (having reported them itself; nil leaves
+///   the error to ArgumentParser).
+public func runCommand<Command: ParsableCommand>(
+    _ command: Command.Type, takesApplication: Bool = false, failure: (any Error) -> Int32? = { _ in nil }
+) -> Never {
+    let name = Command.configuration.commandName ?? "server"
     do {
-        var parsed = try command.parseAsRoot()
+        let arguments = try ArgumentSources.resolve(Array(CommandLine.arguments.dropFirst()), command: name, takesApplication: takesApplication)
+        var parsed = try command.parseAsRoot(arguments)
         try parsed.run()
         Glibc.exit(0)
+    } catch let error as CommandLineError {
+        printLine("Error: \(error.description)", to: 2)
+        Glibc.exit(2)
     } catch {
         if command.exitCode(for: error) == .validationFailure {
-            var message = command.fullMessage(for: error) + "\n"
-            message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            printLine(command.fullMessage(for: error), to: 2)
             Glibc.exit(2)
         }
         if let status = failure(error) { Glibc.exit(status) }

@@ -51,6 +51,11 @@ public final class WorkerLink: ServerMonitor {
         )
     }
 
+    /// Whether this process is a worker a master started (its link not yet taken by
+    /// ``ProcessRole/current(_:listeners:backlog:umask:logger:)``): what the master already
+    /// reported, a worker need not report again.
+    public static var isWorkerProcess: Bool { getenv(environmentVariable) != nil }
+
     /// The environment entry a master gives a worker.
     static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?) -> String {
         let socketList = sockets.map(String.init).joined(separator: ",")

@@ -28,7 +28,17 @@ struct SwiftWSGI: ParsableCommand {
             means a usage error, 3 that the application could not be loaded (import error, missing \
             or non-callable object, an import that did not finish), 70 that an event loop did not \
             close cleanly (a bug, logged).
-            """
+
+            Settings come from a gunicorn config file (-c), then $SWIFT_WSGI_CMD_ARGS, then the \
+            flags, each overriding the one before.
+
+            Examples:
+              swift-wsgi web_application:application --bind 127.0.0.1:8051
+              swift-wsgi -w 4 -b 0.0.0.0:8000 mysite.wsgi:application
+              swift-wsgi -c gunicorn.conf.py 'myapp:create_app()'
+              swift-wsgi -k gthread --threads 8 -b unix:/run/app.sock --access-logfile - app:app
+            """,
+        version: CommandVersion.current
     )
 
     @Argument(help: "The application as MODULE:CALLABLE (CALLABLE defaults to 'application'; 'module:create_app()' calls a factory).")
@@ -39,9 +49,6 @@ struct SwiftWSGI: ParsableCommand {
 
     @Option(help: "The application's name in --wsgi-file (default: application).")
     var callable: String?
-
-    @Option(help: "Change to this directory before loading the application.")
-    var chdir: String?
 
     @Option(help: "A directory to put first on sys.path (repeatable).")
     var pythonpath: [String] = []
@@ -55,7 +62,7 @@ struct SwiftWSGI: ParsableCommand {
     @OptionGroup var serving: ServingOptions
 
     static func main() {
-        runCommand(self) { error in
+        runCommand(self, takesApplication: true) { error in
             guard let failure = error as? CommandFailure else { return nil }
             printError("Error: \(failure.description)")
             return failure.status
@@ -74,21 +81,13 @@ struct SwiftWSGI: ParsableCommand {
 
     func run() throws {
         let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
-        try process.run(bootFailureStatus: ExitStatus.loadFailure) { configuration, announces in
+        try process.run(bootFailureStatus: ExitStatus.loadFailure, check: { _ = try load() }) { configuration, announces in
             try serve(configuration, announces: announces)
         }
     }
 
-    /// One process serving the application (alone, or as a worker) until a signal stops it.
-    private func serve(_ configuration: ServerConfiguration, announces: Bool) throws {
-        // Before any other thread exists (Python's included), so only the signal thread gets them.
-        let signals = StopSignals.block()
-        let stop = StopControl(gracefulTimeout: serving.gracefulTimeout)
-        signals.start { graceful in stop.request(graceful: graceful) }
-
-        if let chdir, Glibc.chdir(chdir) != 0 {
-            throw CommandFailure(status: ExitStatus.usage, "cannot change to directory \(chdir): \(String(cString: strerror(errno)))")
-        }
+    /// Starts the interpreter and imports the application (exit 3 when it cannot be loaded).
+    private func load() throws -> (PythonInterpreter, PythonApplication) {
         let settings = PythonSettings(virtualEnvironment: venv ?? getenv("VIRTUAL_ENV").map { String(cString: $0) }, paths: pythonpath)
         let interpreter: PythonInterpreter
         do {
@@ -97,15 +96,24 @@ struct SwiftWSGI: ParsableCommand {
             throw CommandFailure(status: ExitStatus.usage, "\(error)")
         }
         let target = ApplicationTarget(spec: application, wsgiFile: wsgiFile, callable: callable)
-        let loaded: PythonApplication
         do {
-            loaded = try ImportDeadline(seconds: importTimeout, target: target).run {
+            let loaded = try ImportDeadline(seconds: importTimeout, target: target).run {
                 try interpreter.loadApplication(target, logger: Logger(label: "swift-wsgi"))
             }
+            return (interpreter, loaded)
         } catch let error as ApplicationLoadError {
             if let traceback = error.traceback { printError(traceback) }
             throw CommandFailure(status: ExitStatus.loadFailure, error.reason)
         }
+    }
+
+    /// One process serving the application (alone, or as a worker) until a signal stops it.
+    private func serve(_ configuration: ServerConfiguration, announces: Bool) throws {
+        // Before any other thread exists (Python's included), so only the signal thread gets them.
+        let signals = StopSignals.block()
+        let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout)
+        signals.start { graceful in stop.request(graceful: graceful) }
+        let (interpreter, loaded) = try load()
 
         var configuration = configuration
         configuration.loopObserver = loaded.loopObserver

@@ -15,7 +15,13 @@ struct WSGIDemo: ParsableCommand {
             exits 0; SIGINT, or a second SIGTERM, stops at once (exit 0). With --workers, SIGHUP \
             starts new workers and drains the old ones. Exit status 2 means a usage error, 70 that \
             an event loop did not close cleanly (a bug, logged).
-            """
+
+            Examples:
+              wsgi-demo
+              wsgi-demo --app echo -b 127.0.0.1:8000 -b unix:/tmp/echo.sock --access-logfile -
+              wsgi-demo -w 2 --threads 4 --app stream
+            """,
+        version: CommandVersion.current
     )
 
     @Option(help: "Bundled application: \(DemoApps.names.joined(separator: ", ")).")

@@ -85,6 +85,36 @@ import TestSupport
         #expect(errors.contains("worker failed to boot"))
     }
 
+    // MARK: gunicorn's settings
+
+    @Test func checkConfigImportsTheApplicationWithoutServing() throws {
+        var result = try PythonFixtures.run(["--check-config", "web_application:application"])
+        #expect(result.status == 0, "\(result.errors)")
+        result = try PythonFixtures.run(["--check-config", "web_application:no_such_callable"])
+        #expect(result.status == 3)
+        #expect(result.errors.contains("no_such_callable"))
+    }
+
+    @Test func aConfigFileNamesTheApplicationAndItsWorkerClass() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("swift-wsgi-\(UUID().uuidString.prefix(8)).conf.py").path
+        try """
+            wsgi_app = "wsgi_checks:application"
+            worker_class = "gthread"
+            threads = 2
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try PythonFixtures.serve(["-c", config])
+        let environ = try jsonObject(try get(server, "/environ"))
+        #expect(environ["wsgi.multithread"] as? Bool == true)
+        // A positional application wins over the file's.
+        let named = try PythonFixtures.serve(["-c", config, "web_application"])
+        #expect(try get(named, "/").bodyText == "Index")
+    }
+
+    @Test func theSyncWorkerClassRunsOnTheLoop() throws {
+        let server = try PythonFixtures.serve(["-k", "sync", "wsgi_checks"])
+        #expect(try jsonObject(try get(server, "/environ"))["wsgi.multithread"] as? Bool == false)
+    }
+
     // MARK: The interpreter
 
     @Test func withoutAVenvItIsTheSystemPython() throws {

@@ -65,6 +65,12 @@ public final class RawClient {
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
+    /// Sends `request` and reads its response.
+    public func exchange(_ request: String) throws -> HTTPResponse {
+        try send(request)
+        return try readResponse(head: request.hasPrefix("HEAD "))
+    }
+
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {

@@ -56,9 +56,8 @@ extension Connection {
             isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
-        if context.accessLogger != nil {
-            let target = UnsafeRawBufferPointer(rebasing: headBytes[parser.head.target])
-            accessLine = (Latin1.string(method), Latin1.string(target), context.now)
+        if let format = context.accessLog?.format {
+            accessRecord.begin(head: parser.head, headBytes: headBytes, format: format)
         }
         if parser.head.expectation == .unsupported {
             refuse(status: 417, detail: "only 100-continue is supported", level: .info)

@@ -47,6 +47,7 @@ extension Connection {
         case .head(let head, let chunk, let final):
             guard exchange.framing == nil else { return abortResponse("a second response head") }
             exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
+            if let format = context.accessLog?.format { accessRecord.captureResponse(lines: head.lines.stableBytes, format: format) }
             if let chunk { appendBody(chunk) }
             if final { completeResponse() }
         case .chunk(let chunk, let final):
@@ -96,7 +97,7 @@ extension Connection {
                 "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
             ])
         }
-        if context.accessLogger != nil { logAccess(status: framing.status, bytes: framing.bodyBytes) }
+        context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes)
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest
             arm(.keepAliveIdle)
@@ -195,18 +196,5 @@ extension Connection {
         arm(.none)
         advanceBufferedInput()
         settle()
-    }
-
-    // MARK: Access log
-
-    func logAccess(status: Int, bytes: Int) {
-        guard let logger = context.accessLogger else { return }
-        let line = accessLine
-        logger.info("\(line?.method ?? "-") \(line?.target ?? "-") \(status)", metadata: [
-            "peer": "\(peerDescription)",
-            "status": "\(status)",
-            "bytes": "\(bytes)",
-            "duration_ms": "\(context.now - (line?.start ?? context.now))",
-        ])
     }
 }

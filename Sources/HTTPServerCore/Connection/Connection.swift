@@ -68,8 +68,8 @@ final class Connection: PartSink {
     @exclusivity(unchecked) var writesInFlight = 0
     /// This connection's output waiting for the loop's flush point.
     @exclusivity(unchecked) var deferredOutput: OutputQueue?
-    /// Method, target and start of the request, kept only when access logging is on.
-    @exclusivity(unchecked) var accessLine: (method: String, target: String, start: UInt64)?
+    /// What the access log line of the current request needs (used only when it is on).
+    @exclusivity(unchecked) var accessRecord = AccessRecord()
 
     // The timeout in force, checked by the loop's sweep.
     @exclusivity(unchecked) var timeout = Timeout.none

@@ -14,7 +14,6 @@ final class LoopContext {
     let loop: Loop
     let configuration: ServerConfiguration
     let logger: Logger
-    let accessLogger: Logger?
     let responder: any Responder
     let serverInfo: ServerInfo
 
@@ -36,6 +35,9 @@ final class LoopContext {
     @exclusivity(unchecked) private var deferred: [Connection] = []
     @exclusivity(unchecked) private var flushing: [Connection] = []
     @exclusivity(unchecked) private var spareQueues: [OutputQueue] = []
+    /// This loop's access log, when one is configured. Unchecked exclusivity: loop thread only,
+    /// written by one response at a time.
+    @exclusivity(unchecked) var accessLog: AccessLogWriter?
     /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
     /// Unchecked exclusivity: loop thread only, read on every request.
     @exclusivity(unchecked) var isDraining = false
@@ -55,7 +57,7 @@ final class LoopContext {
         self.loop = loop
         self.configuration = configuration
         self.logger = configuration.logger
-        self.accessLogger = configuration.accessLogger
+        accessLog = configuration.accessLog.map { AccessLogWriter($0) }
         self.responder = responder
         self.serverInfo = serverInfo
         let line = Array("Server: \(configuration.serverSoftware)\r\n".utf8)

@@ -85,6 +85,7 @@ final class ServerLoop {
         let observer = context.configuration.loopObserver
         beforeWaiting = try LoopPhaseWatcher(loop: loop, phase: .beforeWaiting) {
             context.flushDeferred()
+            context.accessLog?.flush()
             observer?.loopWillWait()
         }
         let sweep = try LoopTimer(loop: loop)
@@ -103,6 +104,7 @@ final class ServerLoop {
     @discardableResult
     func run() -> Bool {
         loop.run()
+        context.accessLog?.flush()
         context.configuration.loopObserver?.loopDidStop()
         do {
             try loop.close()

@@ -70,8 +70,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Where the server logs (errors, lifecycle, debug details of each connection problem).
     public var logger: Logger = Logger(label: "wsgi.server")
-    /// One `info` record per response with method, path, status, bytes and duration, when set.
-    public var accessLogger: Logger? = nil
+    /// One line per response, when set (gunicorn's access log; see ``AccessLog``).
+    public var accessLog: AccessLog? = nil
 
     /// Listening on `host`:`port` (an IPv4/IPv6 literal or a resolvable name; port 0 picks a free
     /// one: read the real one from the server once bound).

@@ -1,0 +1,86 @@
+import Glibc
+import HTTP1Parser
+
+/// What a connection keeps of its current request for the access log line: the request's bytes go
+/// away once its head is handled, so the method, target and the header values the format names
+/// are copied when it arrives, into storage reused from request to request. Loop thread only.
+struct AccessRecord {
+    /// Monotonic nanoseconds when the head arrived.
+    private(set) var start: UInt64 = 0
+    private(set) var bytes: [UInt8] = []
+    private(set) var method = 0..<0
+    private(set) var target = 0..<0
+    private(set) var path = 0..<0
+    private(set) var query: Range<Int>?
+    private(set) var isHTTP11 = true
+    /// Per ``AccessLogFormat/requestHeaders`` / ``AccessLogFormat/responseHeaders``: the value's
+    /// range in ``bytes``, nil when absent.
+    private(set) var requestHeaders: [Range<Int>?] = []
+    private(set) var responseHeaders: [Range<Int>?] = []
+
+    /// Copies what `format` needs of the request whose head is `head` over `headBytes`.
+    mutating func begin(head: RequestHead, headBytes: UnsafeRawBufferPointer, format: AccessLogFormat) {
+        start = Self.monotonicNanoseconds()
+        bytes.removeAll(keepingCapacity: true)
+        method = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.method]))
+        target = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.target]))
+        path = target.lowerBound + (head.path.lowerBound - head.target.lowerBound)..<target.lowerBound + (head.path.upperBound - head.target.lowerBound)
+        query = head.query.map { target.lowerBound + ($0.lowerBound - head.target.lowerBound)..<target.lowerBound + ($0.upperBound - head.target.lowerBound) }
+        isHTTP11 = head.version == .http1_1
+        requestHeaders.removeAll(keepingCapacity: true)
+        responseHeaders.removeAll(keepingCapacity: true)
+        for name in format.requestHeaders {
+            let field = head.fields.first { Self.sameName(UnsafeRawBufferPointer(rebasing: headBytes[$0.name]), name) }
+            requestHeaders.append(field.map { copy(UnsafeRawBufferPointer(rebasing: headBytes[$0.value])) })
+        }
+    }
+
+    /// Copies the response headers `format` names from `lines` (the head's status and header
+    /// lines, CRLF-terminated).
+    mutating func captureResponse(lines: UnsafeRawBufferPointer, format: AccessLogFormat) {
+        guard !format.responseHeaders.isEmpty else { return }
+        responseHeaders = Array(repeating: nil, count: format.responseHeaders.count)
+        var lineStart = 0
+        var first = true
+        while lineStart < lines.count {
+            var end = lineStart
+            while end < lines.count && lines[end] != UInt8(ascii: "\r") { end += 1 }
+            defer { lineStart = end + 2 }
+            if first {  // the status line
+                first = false
+                continue
+            }
+            let line = UnsafeRawBufferPointer(rebasing: lines[lineStart..<end])
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+            for (index, wanted) in format.responseHeaders.enumerated() where responseHeaders[index] == nil && Self.sameName(name, wanted) {
+                var valueStart = colon + 1
+                while valueStart < line.count && (line[valueStart] == 0x20 || line[valueStart] == 0x09) { valueStart += 1 }
+                responseHeaders[index] = copy(UnsafeRawBufferPointer(rebasing: line[valueStart...]))
+            }
+        }
+    }
+
+    subscript(range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
+
+    private mutating func copy(_ source: UnsafeRawBufferPointer) -> Range<Int> {
+        let start = bytes.count
+        bytes.append(contentsOf: source)
+        return start..<bytes.count
+    }
+
+    private static func sameName(_ name: UnsafeRawBufferPointer, _ lowercase: [UInt8]) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        for index in 0..<name.count {
+            let byte = name[index]
+            if (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != lowercase[index] { return false }
+        }
+        return true
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
