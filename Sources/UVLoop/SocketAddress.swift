@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 
 /// An IP address and port as text, the way CGI's REMOTE_ADDR / SERVER_PORT want them.
 public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
