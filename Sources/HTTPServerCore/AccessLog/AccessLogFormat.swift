@@ -21,12 +21,18 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
         case requestHeader(Int), responseHeader(Int)
     }
 
+    /// A piece of the line: text of the format (a range of ``literals``) or an atom. Trivial
+    /// values, so that formatting a line counts no references.
     enum Segment: Equatable {
-        case literal([UInt8])
+        case literal(Range<Int>)
         case atom(Atom)
     }
 
     let segments: [Segment]
+    /// Whether a line says how long the request took (then each request is timed).
+    let needsDuration: Bool
+    /// The format's own text, which ``Segment/literal(_:)`` ranges point into.
+    let literals: [UInt8]
     let isJSON: Bool
     /// Lower-case names of the request headers a line needs (captured when the request arrives).
     let requestHeaders: [[UInt8]]
@@ -47,14 +53,23 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
         }
         guard text != "json" else {
             isJSON = true
+            needsDuration = true
             segments = []
+            literals = []
             self.requestHeaders = ["referer", "user-agent"].map { Array($0.utf8) }
             self.responseHeaders = []
             return
         }
         isJSON = false
         var segments: [Segment] = []
+        var literals: [UInt8] = []
         var literal: [UInt8] = []
+        func endLiteral() {
+            guard !literal.isEmpty else { return }
+            segments.append(.literal(literals.count..<literals.count + literal.count))
+            literals += literal
+            literal = []
+        }
         var rest = Substring(text)
         while let percent = rest.firstIndex(of: "%") {
             literal += Array(rest[..<percent].utf8)
@@ -73,8 +88,7 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
             // Python's flags, width and precision, then the conversion letter (`s`, `d`, ...).
             rest = after[after.index(after: close)...].drop { "-+#0123456789.".contains($0) }
             if let first = rest.first, first.isLetter { rest = rest.dropFirst() }
-            if !literal.isEmpty { segments.append(.literal(literal)) }
-            literal = []
+            endLiteral()
             let atom: Atom?
             switch name {
             case "h": atom = .remoteAddress
@@ -110,8 +124,10 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
             segments.append(atom.map(Segment.atom) ?? .atom(.dash))
         }
         literal += Array(rest.utf8)
-        if !literal.isEmpty { segments.append(.literal(literal)) }
+        endLiteral()
         self.segments = segments
+        self.literals = literals
+        needsDuration = segments.contains { [.atom(.seconds), .atom(.milliseconds), .atom(.microseconds), .atom(.decimalSeconds)].contains($0) }
         self.requestHeaders = requestHeaders
         self.responseHeaders = responseHeaders
     }

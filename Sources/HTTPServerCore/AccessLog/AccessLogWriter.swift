@@ -1,41 +1,105 @@
 import Glibc
+import HTTP1Parser
 
 /// One loop's access log: formats each response's line (``AccessLog``) into a buffer, and writes
-/// the buffer at the loop's flush point (``flush()``) or when it fills. Loop thread only.
+/// the buffer when it fills and on the loop's periodic sweep (``flushAndTick()``), as nginx's
+/// buffered `access_log` does: a `write(2)` per request would cost more than serving a small
+/// response. Lines reach the file within the sweep's period (at most a second) and when the loop
+/// stops.
+/// Loop thread only.
 struct AccessLogWriter: ~Copyable {
     private let log: AccessLog
-    private var buffer = OutputBuffer(capacity: 8192)
+    /// The format's pieces, kept apart so that formatting a line reads them in place.
+    private let segments: [AccessLogFormat.Segment]
+    /// The format's text, in memory of its own (freed in `deinit`): read in place for every line.
+    private let literals: UnsafeMutableRawBufferPointer
+    private let isJSON: Bool
+    private let needsDuration: Bool
+    /// Lower-case names of the headers the format needs.
+    private let requestHeaderNames: [[UInt8]]
+    private let responseHeaderNames: [[UInt8]]
+    /// The destination is a `Logger` (a record per line), not a descriptor.
+    private let toLogger: Bool
+    private var buffer = OutputBuffer(capacity: AccessLogWriter.capacity)
+    /// Whether the destination is a pipe or socket, where only writes of at most `PIPE_BUF` bytes
+    /// are atomic: then writes carry whole lines up to that size. (A regular file opened
+    /// `O_APPEND` takes each write whole, so lines never interleave there.)
+    private let writesWholeLinesOnly: Bool
+    private static let capacity = 32 * 1024
     /// `[06/Dec/2026:17:20:00 +0000]`, or the JSON form, for ``cachedSecond``.
     private var cachedTime: [UInt8] = []
     private var cachedSecond: time_t = -1
     private let pid = getpid()
 
-    init(_ log: AccessLog) { self.log = log }
+    init(_ log: AccessLog) {
+        self.log = log
+        segments = log.format.segments
+        let literals = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, log.format.literals.count), alignment: 1)
+        log.format.literals.withUnsafeBytes { literals.copyMemory(from: $0) }
+        self.literals = literals
+        isJSON = log.format.isJSON
+        needsDuration = log.format.needsDuration
+        requestHeaderNames = log.format.requestHeaders
+        responseHeaderNames = log.format.responseHeaders
+        var status = stat()
+        switch log.destination {
+        case .descriptor(let fd):
+            toLogger = false
+            writesWholeLinesOnly = fstat(fd, &status) == 0 && status.st_mode & S_IFMT != S_IFREG
+        case .logger:
+            toLogger = true
+            writesWholeLinesOnly = false
+        }
+    }
 
-    var format: AccessLogFormat { log.format }
+    deinit { literals.deallocate() }
+
+    /// Keeps what the line of the request with `head` (over `headBytes`) will need, in `record`.
+    func begin(_ record: AccessRecord, head: RequestHead, headBytes: UnsafeRawBufferPointer) {
+        record.begin(head: head, headBytes: headBytes, headerNames: requestHeaderNames, timed: needsDuration)
+    }
+
+    /// Keeps the response headers the line will need (from the head's `lines`), if any.
+    func captureResponse(_ record: AccessRecord, lines: UnsafeRawBufferPointer) {
+        if !responseHeaderNames.isEmpty { record.captureResponse(lines: lines, headerNames: responseHeaderNames) }
+    }
 
     /// Adds the line of a response to `record`'s request.
-    mutating func append(_ record: borrowing AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int) {
-        let elapsed = AccessRecord.monotonicNanoseconds() &- record.start
+    mutating func append(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int) {
+        let elapsed = needsDuration ? AccessRecord.monotonicNanoseconds() &- record.start : 0
         let lineStart = buffer.count
-        refreshTime()
-        if log.format.isJSON {
-            appendJSON(record, peer: peer, status: status, bytes: bytes, microseconds: elapsed / 1000)
-        } else {
-            for segment in log.format.segments {
-                switch segment {
-                case .literal(let text): buffer.append(text)
-                case .atom(let atom): append(atom, record, peer: peer, status: status, bytes: bytes, nanoseconds: elapsed)
+        if cachedSecond < 0 { refreshTime() }
+        record.withBytes { view in
+            if isJSON {
+                appendJSON(view, peer: peer, status: status, bytes: bytes, microseconds: elapsed / 1000)
+            } else {
+                segments.withUnsafeBufferPointer { segments in
+                    for segment in segments {
+                        switch segment {
+                        case .literal(let range): buffer.append(UnsafeRawBufferPointer(rebasing: literals[range]))
+                        case .atom(let atom): append(atom, view, peer: peer, status: status, bytes: bytes, nanoseconds: elapsed)
+                        }
+                    }
                 }
             }
         }
         buffer.append(UInt8(ascii: "\n"))
-        if case .logger(let logger) = log.destination {
-            logger.info("\(String(decoding: buffer.bytes(lineStart..<buffer.count - 1), as: UTF8.self))")
+        if toLogger {
+            if case .logger(let logger) = log.destination {
+                logger.info("\(String(decoding: buffer.bytes(lineStart..<buffer.count - 1), as: UTF8.self))")
+            }
             buffer.removeAll()
-        } else if buffer.count >= 64 * 1024 {
+        } else if buffer.count >= Self.capacity - 1024 {
             flush()
         }
+    }
+
+    /// Writes the buffered lines, and takes the time lines show from the clock again. (The loop
+    /// calls it on its sweep: lines show the time to within the sweep's period, as the Date header
+    /// does, rather than reading the clock for every line.)
+    mutating func flushAndTick() {
+        refreshTime()
+        flush()
     }
 
     /// Writes the buffered lines.
@@ -44,8 +108,8 @@ struct AccessLogWriter: ~Copyable {
         let all = buffer.bytes(0..<buffer.count)
         var offset = 0
         while offset < all.count {
-            // A whole number of lines, at most PIPE_BUF bytes (a longer line goes alone).
-            var end = min(all.count, offset + Int(PIPE_BUF))
+            // To a pipe: a whole number of lines, at most PIPE_BUF bytes (a longer line goes alone).
+            var end = writesWholeLinesOnly ? min(all.count, offset + Int(PIPE_BUF)) : all.count
             if end < all.count {
                 var lastNewline = end
                 while lastNewline > offset && all[lastNewline - 1] != UInt8(ascii: "\n") { lastNewline -= 1 }
@@ -66,9 +130,11 @@ struct AccessLogWriter: ~Copyable {
 
     // MARK: Text atoms
 
-    private mutating func append(_ atom: AccessLogFormat.Atom, _ record: borrowing AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, nanoseconds: UInt64) {
+    private mutating func append(
+        _ atom: AccessLogFormat.Atom, _ record: AccessRecord.View, peer: ConnectionInfo, status: Int, bytes: Int, nanoseconds: UInt64
+    ) {
         switch atom {
-        case .remoteAddress: peer.remoteAddress.isEmpty ? buffer.append("-") : appendEscaped(Array(peer.remoteAddress.utf8)[...])
+        case .remoteAddress: appendAddress(peer)
         case .dash: buffer.append("-")
         case .time: buffer.append(cachedTime)
         case .requestLine:
@@ -100,23 +166,35 @@ struct AccessLogWriter: ~Copyable {
             buffer.appendDecimal(Int(pid))
             buffer.append(">")
         case .requestHeader(let index):
-            if index < record.requestHeaders.count, let range = record.requestHeaders[index] { appendEscaped(record[range]) } else { buffer.append("-") }
+            if let value = record.requestHeader(index) { appendEscaped(value) } else { buffer.append("-") }
         case .responseHeader(let index):
-            if index < record.responseHeaders.count, let range = record.responseHeaders[index] { appendEscaped(record[range]) } else { buffer.append("-") }
+            if let value = record.responseHeader(index) { appendEscaped(value) } else { buffer.append("-") }
         }
+    }
+
+    /// The peer's address (an IP literal: nothing to escape), `-` on a unix socket.
+    private mutating func appendAddress(_ peer: ConnectionInfo) {
+        var address = peer.remoteAddress
+        if address.isEmpty { return buffer.append("-") }
+        address.withUTF8 { buffer.append(UnsafeRawBufferPointer($0)) }
     }
 
     /// Client-controlled bytes, so that no request can forge a line or a field: `"`, `\`, control
     /// and non-ASCII bytes as `\xHH` (as nginx writes them).
-    private mutating func appendEscaped(_ bytes: ArraySlice<UInt8>) {
+    private mutating func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.contains(where: Self.needsEscape) else { return buffer.append(bytes) }
         for byte in bytes {
-            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                buffer.append(byte)
-            } else {
+            if Self.needsEscape(byte) {
                 buffer.append("\\x")
                 appendHexByte(byte)
+            } else {
+                buffer.append(byte)
             }
         }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private mutating func appendHexByte(_ byte: UInt8) {
@@ -127,12 +205,12 @@ struct AccessLogWriter: ~Copyable {
 
     // MARK: JSON
 
-    private mutating func appendJSON(_ record: borrowing AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, microseconds: UInt64) {
+    private mutating func appendJSON(_ record: AccessRecord.View, peer: ConnectionInfo, status: Int, bytes: Int, microseconds: UInt64) {
         buffer.append("{\"time\":\"")
         buffer.append(cachedTime)
-        buffer.append("\",\"remote_addr\":")
-        appendJSONString(Array(peer.remoteAddress.utf8)[...])
-        buffer.append(",\"method\":")
+        buffer.append("\",\"remote_addr\":\"")
+        appendAddress(peer)
+        buffer.append("\",\"method\":")
         appendJSONString(record[record.method])
         buffer.append(",\"target\":")
         appendJSONString(record[record.target])
@@ -143,18 +221,18 @@ struct AccessLogWriter: ~Copyable {
         buffer.append(",\"duration_us\":")
         buffer.appendDecimal(Int(microseconds))
         buffer.append(",\"referer\":")
-        appendJSONHeader(record, 0)
+        appendJSONHeader(record.requestHeader(0))
         buffer.append(",\"user_agent\":")
-        appendJSONHeader(record, 1)
+        appendJSONHeader(record.requestHeader(1))
         buffer.append("}")
     }
 
-    private mutating func appendJSONHeader(_ record: borrowing AccessRecord, _ index: Int) {
-        if index < record.requestHeaders.count, let range = record.requestHeaders[index] { appendJSONString(record[range]) } else { buffer.append("null") }
+    private mutating func appendJSONHeader(_ value: UnsafeRawBufferPointer?) {
+        if let value { appendJSONString(value) } else { buffer.append("null") }
     }
 
     /// A JSON string of ISO-8859-1 bytes: every byte is the code point of the same number.
-    private mutating func appendJSONString(_ bytes: ArraySlice<UInt8>) {
+    private mutating func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
         buffer.append("\"")
         for byte in bytes {
             switch byte {
@@ -180,7 +258,7 @@ struct AccessLogWriter: ~Copyable {
         var parts = tm()
         localtime_r(&seconds, &parts)
         var text = [CChar](repeating: 0, count: 64)
-        let pattern = log.format.isJSON ? "%Y-%m-%dT%H:%M:%S%z" : "[%d/%b/%Y:%H:%M:%S %z]"
+        let pattern = isJSON ? "%Y-%m-%dT%H:%M:%S%z" : "[%d/%b/%Y:%H:%M:%S %z]"
         let count = strftime(&text, text.count, pattern, &parts)
         cachedTime = text.prefix(count).map { UInt8(bitPattern: $0) }
     }

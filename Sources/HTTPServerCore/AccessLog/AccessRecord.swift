@@ -3,24 +3,29 @@ import HTTP1Parser
 
 /// What a connection keeps of its current request for the access log line: the request's bytes go
 /// away once its head is handled, so the method, target and the header values the format names
-/// are copied when it arrives, into storage reused from request to request. Loop thread only.
-struct AccessRecord {
+/// are copied when it arrives, into storage reused from request to request. A class, made once per
+/// connection when the log is on, so that handing it to the writer copies nothing. Loop thread only.
+///
+/// Unchecked exclusivity on its properties: the loop thread alone reads and writes them, one
+/// call at a time.
+final class AccessRecord {
     /// Monotonic nanoseconds when the head arrived.
-    private(set) var start: UInt64 = 0
-    private(set) var bytes: [UInt8] = []
-    private(set) var method = 0..<0
-    private(set) var target = 0..<0
-    private(set) var path = 0..<0
-    private(set) var query: Range<Int>?
-    private(set) var isHTTP11 = true
+    @exclusivity(unchecked) private(set) var start: UInt64 = 0
+    @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
+    @exclusivity(unchecked) private(set) var method = 0..<0
+    @exclusivity(unchecked) private(set) var target = 0..<0
+    @exclusivity(unchecked) private(set) var path = 0..<0
+    @exclusivity(unchecked) private(set) var query: Range<Int>?
+    @exclusivity(unchecked) private(set) var isHTTP11 = true
     /// Per ``AccessLogFormat/requestHeaders`` / ``AccessLogFormat/responseHeaders``: the value's
     /// range in ``bytes``, nil when absent.
-    private(set) var requestHeaders: [Range<Int>?] = []
-    private(set) var responseHeaders: [Range<Int>?] = []
+    @exclusivity(unchecked) private(set) var requestHeaders: [Range<Int>?] = []
+    @exclusivity(unchecked) private(set) var responseHeaders: [Range<Int>?] = []
 
-    /// Copies what `format` needs of the request whose head is `head` over `headBytes`.
-    mutating func begin(head: RequestHead, headBytes: UnsafeRawBufferPointer, format: AccessLogFormat) {
-        start = Self.monotonicNanoseconds()
+    /// Copies the method, target and the request headers `headerNames` (lower case) of the request
+    /// whose head is `head` over `headBytes`; notes the time when `timed`.
+    func begin(head: RequestHead, headBytes: UnsafeRawBufferPointer, headerNames: [[UInt8]], timed: Bool) {
+        if timed { start = Self.monotonicNanoseconds() }
         bytes.removeAll(keepingCapacity: true)
         method = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.method]))
         target = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.target]))
@@ -29,17 +34,16 @@ struct AccessRecord {
         isHTTP11 = head.version == .http1_1
         requestHeaders.removeAll(keepingCapacity: true)
         responseHeaders.removeAll(keepingCapacity: true)
-        for name in format.requestHeaders {
+        for name in headerNames {
             let field = head.fields.first { Self.sameName(UnsafeRawBufferPointer(rebasing: headBytes[$0.name]), name) }
             requestHeaders.append(field.map { copy(UnsafeRawBufferPointer(rebasing: headBytes[$0.value])) })
         }
     }
 
-    /// Copies the response headers `format` names from `lines` (the head's status and header
-    /// lines, CRLF-terminated).
-    mutating func captureResponse(lines: UnsafeRawBufferPointer, format: AccessLogFormat) {
-        guard !format.responseHeaders.isEmpty else { return }
-        responseHeaders = Array(repeating: nil, count: format.responseHeaders.count)
+    /// Copies the response headers `headerNames` (lower case) from `lines` (the head's status and
+    /// header lines, CRLF-terminated).
+    func captureResponse(lines: UnsafeRawBufferPointer, headerNames: [[UInt8]]) {
+        responseHeaders = Array(repeating: nil, count: headerNames.count)
         var lineStart = 0
         var first = true
         while lineStart < lines.count {
@@ -53,7 +57,7 @@ struct AccessRecord {
             let line = UnsafeRawBufferPointer(rebasing: lines[lineStart..<end])
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
-            for (index, wanted) in format.responseHeaders.enumerated() where responseHeaders[index] == nil && Self.sameName(name, wanted) {
+            for (index, wanted) in headerNames.enumerated() where responseHeaders[index] == nil && Self.sameName(name, wanted) {
                 var valueStart = colon + 1
                 while valueStart < line.count && (line[valueStart] == 0x20 || line[valueStart] == 0x09) { valueStart += 1 }
                 responseHeaders[index] = copy(UnsafeRawBufferPointer(rebasing: line[valueStart...]))
@@ -61,9 +65,42 @@ struct AccessRecord {
         }
     }
 
-    subscript(range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
+    /// The record's values in place, valid during `body` (read without counting references).
+    func withBytes<Result>(_ body: (View) -> Result) -> Result {
+        bytes.withUnsafeBytes { bytes in
+            requestHeaders.withUnsafeBufferPointer { requestHeaders in
+                responseHeaders.withUnsafeBufferPointer { responseHeaders in
+                    body(View(
+                        bytes: bytes, method: method, target: target, path: path, query: query, isHTTP11: isHTTP11,
+                        requestHeaders: requestHeaders, responseHeaders: responseHeaders
+                    ))
+                }
+            }
+        }
+    }
 
-    private mutating func copy(_ source: UnsafeRawBufferPointer) -> Range<Int> {
+    /// A record read over its bytes: each value a view of them, valid during ``withBytes(_:)``.
+    struct View {
+        let bytes: UnsafeRawBufferPointer
+        let method, target, path: Range<Int>
+        let query: Range<Int>?
+        let isHTTP11: Bool
+        let requestHeaders, responseHeaders: UnsafeBufferPointer<Range<Int>?>
+
+        func requestHeader(_ index: Int) -> UnsafeRawBufferPointer? {
+            guard index < requestHeaders.count, let range = requestHeaders[index] else { return nil }
+            return self[range]
+        }
+
+        func responseHeader(_ index: Int) -> UnsafeRawBufferPointer? {
+            guard index < responseHeaders.count, let range = responseHeaders[index] else { return nil }
+            return self[range]
+        }
+
+        subscript(range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[range]) }
+    }
+
+    private func copy(_ source: UnsafeRawBufferPointer) -> Range<Int> {
         let start = bytes.count
         bytes.append(contentsOf: source)
         return start..<bytes.count

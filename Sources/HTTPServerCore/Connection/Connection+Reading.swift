@@ -56,8 +56,10 @@ extension Connection {
             isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
-        if let format = context.accessLog?.format {
-            accessRecord.begin(head: parser.head, headBytes: headBytes, format: format)
+        if context.accessLog != nil {
+            let record = accessRecord ?? AccessRecord()
+            accessRecord = record
+            context.accessLog?.begin(record, head: parser.head, headBytes: headBytes)
         }
         if parser.head.expectation == .unsupported {
             refuse(status: 417, detail: "only 100-continue is supported", level: .info)

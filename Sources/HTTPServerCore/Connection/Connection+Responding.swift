@@ -47,7 +47,7 @@ extension Connection {
         case .head(let head, let chunk, let final):
             guard exchange.framing == nil else { return abortResponse("a second response head") }
             exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
-            if let format = context.accessLog?.format { accessRecord.captureResponse(lines: head.lines.stableBytes, format: format) }
+            if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
             if let chunk { appendBody(chunk) }
             if final { completeResponse() }
         case .chunk(let chunk, let final):
@@ -97,7 +97,7 @@ extension Connection {
                 "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
             ])
         }
-        context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes)
+        if let accessRecord { context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes) }
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest
             arm(.keepAliveIdle)

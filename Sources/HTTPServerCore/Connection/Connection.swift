@@ -68,8 +68,9 @@ final class Connection: PartSink {
     @exclusivity(unchecked) var writesInFlight = 0
     /// This connection's output waiting for the loop's flush point.
     @exclusivity(unchecked) var deferredOutput: OutputQueue?
-    /// What the access log line of the current request needs (used only when it is on).
-    @exclusivity(unchecked) var accessRecord = AccessRecord()
+    /// What the access log line of the current request needs; made at the first request when the
+    /// access log is on.
+    @exclusivity(unchecked) var accessRecord: AccessRecord?
 
     // The timeout in force, checked by the loop's sweep.
     @exclusivity(unchecked) var timeout = Timeout.none

@@ -85,7 +85,6 @@ final class ServerLoop {
         let observer = context.configuration.loopObserver
         beforeWaiting = try LoopPhaseWatcher(loop: loop, phase: .beforeWaiting) {
             context.flushDeferred()
-            context.accessLog?.flush()
             observer?.loopWillWait()
         }
         let sweep = try LoopTimer(loop: loop)
@@ -194,6 +193,7 @@ final class ServerLoop {
     /// shortest timeout, between 10 ms and 1 s.
     private func sweepTick() {
         context.date.refresh()
+        context.accessLog?.flushAndTick()
         let now = loop.now
         for connection in connections.values { connection.checkTimeout(now: now) }
     }
