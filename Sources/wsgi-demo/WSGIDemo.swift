@@ -42,7 +42,7 @@ struct WSGIDemo: ParsableCommand {
         try process.run { configuration, announces in
             // Before any server thread exists, so that only the signal thread ever receives them.
             let signals = StopSignals.block()
-            let server = try WSGIServer(configuration: configuration, app: DemoApps.application(named: app)!)
+            let server = try WSGIHTTPServer(configuration: configuration, app: DemoApps.application(named: app)!)
             if announces { announce(server.listeningAddresses) }
             signals.start { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()

@@ -50,7 +50,7 @@ import WSGIServer
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.threads = 1
         configuration.logger = TestServer.quietLogger()
-        let server = try WSGIServer(configuration: configuration) { _, startResponse in
+        let server = try WSGIHTTPServer(configuration: configuration) { _, startResponse in
             started.increment()
             gate.wait()
             try startResponse("200 OK", [("Content-Length", "4")])

@@ -11,7 +11,7 @@ public final class TestServer: @unchecked Sendable {
     // @unchecked: `server` is immutable and Sendable; `thread`/`finished` are written once by
     // `init` before the object is shared and read by `stop()`, which waits on the semaphore the
     // serving thread signals last.
-    public let server: WSGIServer
+    public let server: WSGIHTTPServer
     private let finished = DispatchSemaphore(value: 0)
     /// Whether `finished` was consumed (the semaphore is signalled once).
     private let stoppedState = Mutex(false)
@@ -19,7 +19,7 @@ public final class TestServer: @unchecked Sendable {
     public var port: Int { server.port }
 
     /// - Parameters:
-    ///   - scriptName, environ: passed to ``WSGIServer/init(configuration:scriptName:environ:app:)``
+    ///   - scriptName, environ: passed to ``WSGIHTTPServer/init(configuration:scriptName:environ:app:)``
     ///     (a mount point and deployer-supplied environ entries).
     public init(
         app: @escaping Application, logger: Logger = TestServer.quietLogger(),
@@ -29,7 +29,7 @@ public final class TestServer: @unchecked Sendable {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.logger = logger
         configure(&configuration)
-        server = try WSGIServer(configuration: configuration, scriptName: scriptName, environ: environ, app: app)
+        server = try WSGIHTTPServer(configuration: configuration, scriptName: scriptName, environ: environ, app: app)
         let server = self.server
         let finished = self.finished
         Thread.detachNewThread {

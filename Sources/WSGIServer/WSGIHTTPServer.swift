@@ -10,6 +10,10 @@ public typealias ServerConfiguration = HTTPServerCore.ServerConfiguration
 
 /// A WSGI server: any ``WSGI/Application`` served over HTTP/1.1 on libuv.
 ///
+/// Named apart from its module, so that module-qualified names (`WSGIServer.makeServer(...)`,
+/// `WSGIServer.Bytes`) resolve. It was called `WSGIServer` until 0.3; no alias keeps that name,
+/// because any declaration named like the module hides the module's other names again.
+///
 /// ```swift
 /// let httpd = try makeServer(host: "127.0.0.1", port: 8051, app: application)
 /// httpd.serveForever()
@@ -18,7 +22,7 @@ public typealias ServerConfiguration = HTTPServerCore.ServerConfiguration
 /// Embedded in a Swift service, it is a swift-service-lifecycle `Service`: add it to a
 /// `ServiceGroup`, which then owns signals; graceful shutdown drains in-flight requests, task
 /// cancellation closes everything at once.
-public final class WSGIServer: Service, Sendable {
+public final class WSGIHTTPServer: Service, Sendable {
     private let core: HTTPServer
 
     /// Binds at once (like Python's `make_server`): bind errors are thrown here, and ``port`` is the
@@ -80,14 +84,14 @@ public final class WSGIServer: Service, Sendable {
 /// Python's `wsgiref.simple_server.make_server(host, port, app)`: a bound server for `app`.
 ///
 /// `host` and `port` replace the listeners of `configuration` (to listen on several addresses or on
-/// unix sockets, set ``ServerConfiguration/listeners`` and call ``WSGIServer/init(configuration:scriptName:environ:app:)``).
-public func makeServer(host: String, port: Int, app: @escaping Application, configuration: ServerConfiguration? = nil) throws -> WSGIServer {
+/// unix sockets, set ``ServerConfiguration/listeners`` and call ``WSGIHTTPServer/init(configuration:scriptName:environ:app:)``).
+public func makeServer(host: String, port: Int, app: @escaping Application, configuration: ServerConfiguration? = nil) throws -> WSGIHTTPServer {
     var configuration = configuration ?? ServerConfiguration()
     configuration.listeners = [.tcp(host: host, port: port)]
-    return try WSGIServer(configuration: configuration, app: app)
+    return try WSGIHTTPServer(configuration: configuration, app: app)
 }
 
 /// ``makeServer(host:port:app:configuration:)`` for an application written as a type.
-public func makeServer(host: String, port: Int, app: some WSGIApplication, configuration: ServerConfiguration? = nil) throws -> WSGIServer {
+public func makeServer(host: String, port: Int, app: some WSGIApplication, configuration: ServerConfiguration? = nil) throws -> WSGIHTTPServer {
     try makeServer(host: host, port: port, app: app.application, configuration: configuration)
 }
