@@ -16,7 +16,7 @@ TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-venv fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-nginx test-venv fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -37,6 +37,14 @@ test: deps test-venv
 	$(SWIFT) build --build-tests
 	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(SWIFT) test --skip-build
 	$(MAKE) fuzz-ci
+
+# swift-wsgi behind nginx from Debian's packages, started on loopback with its own configuration
+# and prefix (RUNLEVEL=1: the package's own service is not started).
+test-nginx: deps test-venv
+	@RUNLEVEL=1 $(ENSURE) nginx-light wrk
+	$(SWIFT) build --build-tests
+	SWIFT_WSGI_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) \
+		$(SWIFT) test --skip-build --filter NginxTests
 
 test-venv: $(TEST_VENV)/installed
 

@@ -173,6 +173,8 @@ let package = Package(
             dependencies: ["ServerCommand", "HTTPServerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // swift-wsgi behind a real nginx (make test-nginx; skipped unless SWIFT_WSGI_NGINX is set).
+        .testTarget(name: "NginxTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "UVLoopTests",
             dependencies: ["UVLoop", "CLibUV"],
