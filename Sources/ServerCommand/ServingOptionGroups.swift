@@ -160,6 +160,10 @@ public struct LoggingOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "debug, info, warning, error or critical (and swift-log's trace and notice).")
     public var logLevel = "info"
 
+    @Option(name: .customLong("metrics-bind"), help: ArgumentHelp(
+        "Serve metrics in Prometheus's text format on this address of their own (HOST:PORT or unix:PATH). Default: none.", valueName: "ADDRESS"))
+    public var metricsBind: ListenAddress?
+
     public init() {}
 
     public func validate() throws {

@@ -16,6 +16,12 @@ public struct ServingOptions: ParsableArguments {
 
     public init() {}
 
+    public func validate() throws {
+        if logging.metricsBind != nil && concurrency.workers > 0 {
+            throw ValidationError("--metrics-bind serves one process's metrics: it cannot be combined with --workers yet (use --threads or --loops)")
+        }
+    }
+
     /// `--workers` and the flags that tune them.
     public var workerSettings: WorkerSettings {
         var settings = WorkerSettings(workers: concurrency.workers)
@@ -28,7 +34,7 @@ public struct ServingOptions: ParsableArguments {
 
     /// The server configuration the flags describe, listening on `listeners`, logging as `label`,
     /// with `accessLog` (opened by the caller) as its access log.
-    public func serverConfiguration(listeners: [ListenAddress], label: String, accessLog: AccessLog?) -> ServerConfiguration {
+    public func serverConfiguration(listeners: [ListenAddress], label: String, accessLog: AccessLog?, metrics: ServerMetrics? = nil) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.listeners = listeners
         configuration.backlog = listening.backlog
@@ -45,6 +51,7 @@ public struct ServingOptions: ParsableArguments {
         if limits.limitRequestBody > 0 { configuration.limits.maxBodyLength = limits.limitRequestBody }
         configuration.logger = Logger(label: label)
         configuration.accessLog = accessLog
+        configuration.metrics = metrics
         return configuration
     }
 }

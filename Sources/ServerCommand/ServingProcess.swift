@@ -49,7 +49,9 @@ public struct ServingProcess {
         case .standalone:
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
-            try serve(options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog), true)
+            let metrics = try options.logging.metricsBind.map { try MetricsEndpoint(address: $0, logger: Logger(label: "\(command).metrics")) }
+            defer { metrics?.stop() }
+            try serve(options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), true)
         case .worker(let link):
             var configuration = options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
             link.configure(&configuration)

@@ -7,6 +7,15 @@ import UVLoop
 /// What an embedder configures: address, concurrency, limits, timeouts, logging. (The server core's
 /// configuration type, named here so that `import WSGIServer` is all an embedder needs.)
 public typealias ServerConfiguration = HTTPServerCore.ServerConfiguration
+/// Where a server listens (``ServerConfiguration/listeners``).
+public typealias ListenAddress = HTTPServerCore.ListenAddress
+/// The proxies whose forwarding headers count (``ServerConfiguration/forwardedAllowIPs``).
+public typealias ForwardedAllowList = HTTPServerCore.ForwardedAllowList
+/// The access log (``ServerConfiguration/accessLog``) and its line format.
+public typealias AccessLog = HTTPServerCore.AccessLog
+public typealias AccessLogFormat = HTTPServerCore.AccessLogFormat
+/// The server's swift-metrics (``ServerConfiguration/metrics``).
+public typealias ServerMetrics = HTTPServerCore.ServerMetrics
 
 /// A WSGI server: any ``WSGI/Application`` served over HTTP/1.1 on libuv.
 ///

@@ -71,7 +71,7 @@ final class NginxTests {
 
     deinit {
         proxy.terminate()
-        proxy.waitUntilExit()
+        _ = proxy.waitForExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -152,7 +152,7 @@ final class NginxTests {
         wrk.standardOutput = output
         try wrk.run()
         let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        wrk.waitUntilExit()
+        _ = wrk.waitForExit()
         let requests = Int(report.split(separator: "\n").first { $0.contains("requests in") }?.split(separator: " ").first ?? "") ?? 0
         #expect(requests > 1000, "\(report)")
         #expect(!report.contains("Socket errors"), "\(report)")
@@ -175,7 +175,7 @@ final class NginxTests {
 
     @Test func aKilledInstanceIsRoutedAround() throws {
         unixInstance.signal(SIGKILL)
-        unixInstance.process.waitUntilExit()
+        _ = unixInstance.process.waitForExit()
         for _ in 0..<20 {
             let who = try who()
             #expect(who["server_port"] as? String == String(tcpInstance.port))

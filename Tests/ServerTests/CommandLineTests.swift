@@ -35,8 +35,7 @@ import TestSupport
         try process.run()
         let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, outputText, errorText)
+        return (process.waitForExit() ?? -1, outputText, errorText)
     }
 
     /// The settings of gunicorn's own example configuration file, hooks included.
@@ -187,6 +186,7 @@ import TestSupport
     @Test(arguments: [
         (["-k", "gevent"], "worker class 'gevent' is not supported"), (["--workers", "x"], "workers"), (["-c", "/no/such.conf.py"], "cannot read config file"),
         (["--log-level", "loud"], "unknown log level"),
+        (["--metrics-bind", "127.0.0.1:0", "--workers", "2"], "cannot be combined with --workers"),
     ])
     func badValuesAreOneLineAndExit2(arguments: [String], text: String) throws {
         let result = try Self.run(arguments)

@@ -36,15 +36,11 @@ public enum PythonFixtures {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        var status: Int32? = nil
-        if process.isRunning {
+        let status = process.waitForExit(timeout: timeout)
+        if status == nil {
             kill(process.processIdentifier, SIGKILL)
-        } else {
-            status = process.terminationStatus
+            _ = process.waitForExit()
         }
-        process.waitUntilExit()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return (status, text)
     }

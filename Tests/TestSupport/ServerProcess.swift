@@ -82,20 +82,16 @@ public final class ServerProcess {
 
     /// Waits for exit; returns the exit status (nil on timeout, after which the process is killed).
     public func waitForExit(timeout: Double = 10) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
+        if let status = process.waitForExit(timeout: timeout) { return status }
+        kill(process.processIdentifier, SIGKILL)
+        _ = process.waitForExit()
+        return nil
     }
 
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = process.waitForExit()
         }
         if let logPath { unlink(logPath) }
     }

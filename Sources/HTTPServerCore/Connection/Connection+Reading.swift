@@ -56,6 +56,7 @@ extension Connection {
             isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
+        if context.metrics != nil { requestStart = AccessRecord.monotonicNanoseconds() }
         if context.accessLog != nil {
             let record = accessRecord ?? AccessRecord()
             accessRecord = record
@@ -110,6 +111,7 @@ extension Connection {
             "peer": "\(peerDescription)", "status": "\(status)", "reason": "\(detail)",
         ])
         exchange.close()
+        context.metrics?.refused(status: status)
         ErrorResponse.write(status: status, detail: detail, context: context)
         state = .finishing
         arm(.none)

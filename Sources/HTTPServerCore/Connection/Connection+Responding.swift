@@ -98,6 +98,10 @@ extension Connection {
             ])
         }
         if let accessRecord { context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes) }
+        if context.metrics != nil {
+            let elapsed = AccessRecord.monotonicNanoseconds() &- requestStart
+            context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
+        }
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest
             arm(.keepAliveIdle)

@@ -71,10 +71,15 @@ final class Connection: PartSink {
     /// What the access log line of the current request needs; made at the first request when the
     /// access log is on.
     @exclusivity(unchecked) var accessRecord: AccessRecord?
+    /// Monotonic nanoseconds when the current request's head arrived (kept when metrics are on).
+    @exclusivity(unchecked) var requestStart: UInt64 = 0
 
     // The timeout in force, checked by the loop's sweep.
     @exclusivity(unchecked) var timeout = Timeout.none
     @exclusivity(unchecked) var deadline: UInt64 = 0
+
+    /// Whether a request is between its head and the end of its response (metrics' active requests).
+    var isHandlingRequest: Bool { state == .readingBody || state == .responding }
 
     init(id: Int, context: LoopContext, transport: any ConnectionTransport, info: ConnectionInfo) {
         self.id = id

@@ -38,6 +38,9 @@ final class LoopContext {
     /// This loop's access log, when one is configured. Unchecked exclusivity: loop thread only,
     /// written by one response at a time.
     @exclusivity(unchecked) var accessLog: AccessLogWriter?
+    /// This loop's counts for the server's metrics, when they are on. Unchecked exclusivity: loop
+    /// thread only.
+    @exclusivity(unchecked) var metrics: LoopMetrics?
     /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
     /// Unchecked exclusivity: loop thread only, read on every request.
     @exclusivity(unchecked) var isDraining = false
@@ -58,6 +61,7 @@ final class LoopContext {
         self.configuration = configuration
         self.logger = configuration.logger
         accessLog = configuration.accessLog.map { AccessLogWriter($0) }
+        metrics = configuration.metrics.map { LoopMetrics($0) }
         self.responder = responder
         self.serverInfo = serverInfo
         let line = Array("Server: \(configuration.serverSoftware)\r\n".utf8)

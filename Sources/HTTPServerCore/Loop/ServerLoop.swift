@@ -104,6 +104,7 @@ final class ServerLoop {
     func run() -> Bool {
         loop.run()
         context.accessLog?.flush()
+        context.metrics?.report(connections: 0, activeRequests: 0)
         context.configuration.loopObserver?.loopDidStop()
         do {
             try loop.close()
@@ -195,7 +196,12 @@ final class ServerLoop {
         context.date.refresh()
         context.accessLog?.flushAndTick()
         let now = loop.now
-        for connection in connections.values { connection.checkTimeout(now: now) }
+        var activeRequests = 0
+        for connection in connections.values {
+            connection.checkTimeout(now: now)
+            if connection.isHandlingRequest { activeRequests += 1 }
+        }
+        context.metrics?.report(connections: connections.count, activeRequests: activeRequests)
     }
 
     // MARK: Shutdown

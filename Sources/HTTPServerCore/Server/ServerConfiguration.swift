@@ -72,6 +72,9 @@ public struct ServerConfiguration: Sendable {
     public var logger: Logger = Logger(label: "wsgi.server")
     /// One line per response, when set (gunicorn's access log; see ``AccessLog``).
     public var accessLog: AccessLog? = nil
+    /// Connections, requests, statuses, durations, refusals and bytes, when set (see
+    /// ``ServerMetrics``).
+    public var metrics: ServerMetrics? = nil
 
     /// Listening on `host`:`port` (an IPv4/IPv6 literal or a resolvable name; port 0 picks a free
     /// one: read the real one from the server once bound).

@@ -1,0 +1,91 @@
+import Foundation
+import Glibc
+import Metrics
+import MetricsTestKit
+import Testing
+import TestSupport
+import WSGIServer
+
+/// The server's metrics through swift-metrics' test kit (in process), and in Prometheus's format
+/// over `--metrics-bind` (the real binary).
+@Suite struct MetricsTests {
+    static func value(_ metrics: TestMetrics, _ label: String, _ dimensions: [(String, String)] = []) -> Int64? {
+        try? metrics.expectCounter(label, dimensions).totalValue
+    }
+
+    @Test func countsStatusesBytesDurationsRefusalsAndConnections() throws {
+        let testMetrics = TestMetrics()
+        let server = try TestServer(app: { environ, startResponse in
+            let missing = environ["PATH_INFO"] == "/missing"
+            try startResponse(missing ? "404 Not Found" : "200 OK", [("Content-Length", "5")])
+            return [missing ? "Nope!" : "Hello"]
+        }) { $0.metrics = ServerMetrics(factory: testMetrics) }
+        let client = try RawClient(port: server.port)
+        for _ in 0..<3 { #expect(try client.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n").status == 200) }
+        #expect(try client.exchange("GET /missing HTTP/1.1\r\nHost: h\r\n\r\n").status == 404)
+        // An open connection is counted on the next sweep (a quarter of the shortest timeout).
+        let connections = try testMetrics.expectMeter("wsgi_active_connections")
+        var seen = false
+        for _ in 0..<500 where !seen {
+            seen = connections.values.last == 1
+            if !seen { usleep(10_000) }
+        }
+        #expect(seen, "\(connections.values)")
+        let refused = try RawClient(port: server.port)
+        #expect(try refused.exchange("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n").status == 400)
+        let tooLong = try RawClient(port: server.port)
+        #expect(try tooLong.exchange("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: h\r\n\r\n").status == 414)
+        server.stop()
+
+        // Each loop reports what is left when it stops.
+        #expect(Self.value(testMetrics, "wsgi_requests_total", [("status", "2xx")]) == 3)
+        #expect(Self.value(testMetrics, "wsgi_requests_total", [("status", "4xx")]) == 1)
+        #expect(Self.value(testMetrics, "wsgi_requests_total", [("status", "5xx")]) == 0)
+        #expect(Self.value(testMetrics, "wsgi_response_bytes_total") == 20)
+        #expect(Self.value(testMetrics, "wsgi_refused_requests_total", [("reason", "malformed")]) == 1)
+        #expect(Self.value(testMetrics, "wsgi_refused_requests_total", [("reason", "target_too_long")]) == 1)
+        let durations = try testMetrics.expectTimer("wsgi_request_duration_seconds").values
+        #expect(durations.count == 4)
+        #expect(durations.allSatisfy { $0 > 0 })
+        #expect(connections.values.last == 0)
+        #expect(try testMetrics.expectMeter("wsgi_active_requests").values.last ?? 0 == 0)
+    }
+
+    @Test func prometheusTextOverItsOwnListener() throws {
+        let metricsPort = try Self.freePort()
+        let server = try ServerProcess(["--app", "hello", "--metrics-bind", "127.0.0.1:\(metricsPort)"])
+        let client = try RawClient(port: server.port)
+        for _ in 0..<5 { _ = try client.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n") }
+        _ = try RawClient(port: server.port).exchange("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n")
+        var text = ""
+        for _ in 0..<500 {
+            let response = try RawClient(port: metricsPort).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            text = response.bodyText
+            if text.contains(#"wsgi_requests_total{status="2xx"} 5"#) && text.contains(#"wsgi_refused_requests_total{reason="malformed"} 1"#) { break }
+            usleep(10_000)
+        }
+        #expect(text.contains(#"wsgi_requests_total{status="2xx"} 5"#), "\(text)")
+        #expect(text.contains(#"wsgi_refused_requests_total{reason="malformed"} 1"#))
+        #expect(text.contains("wsgi_response_bytes_total 25"))
+        #expect(text.contains("wsgi_request_duration_seconds_count 5"))
+        #expect(text.contains("# TYPE wsgi_request_duration_seconds histogram"))
+        // The application's address does not serve them.
+        #expect(try RawClient(port: server.port).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").bodyText == "Hello")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
