@@ -102,7 +102,7 @@ enum GunicornConfig {
         if unsupported.contains(name) { return .ignored(setting.value == .callable ? "server hooks are not supported" : "not supported") }
         guard options[name] != nil || special.contains(name) else { return .unknown }
         if setting.value == .none { return .arguments([]) }
-        if (name == "wsgi_app" || name == "pythonpath") && !takesApplication { return .ignored("this command serves no Python application") }
+        if ["wsgi_app", "pythonpath", "reload"].contains(name) && !takesApplication { return .ignored("this command serves no Python application") }
         switch (name, setting.value) {
         case ("bind", .scalar(let address)): return .arguments(["--bind", address])
         case ("bind", .list(let addresses)): return .arguments(addresses.flatMap { ["--bind", $0] })

@@ -28,8 +28,10 @@ public struct ServingProcess {
     /// applied: directory, logs) and nothing is served.
     /// - Parameter bootFailureStatus: the exit status with which a worker says it could not load
     ///   the application: the master then stops and exits with it.
+    /// - Parameter reloadRoots: `--reload`: directories whose Python sources are watched by a
+    ///   master (at least one worker runs then).
     public func run(
-        bootFailureStatus: Int32? = nil, check: () throws -> Void = {},
+        bootFailureStatus: Int32? = nil, reloadRoots: [String] = [], check: () throws -> Void = {},
         serve: (_ configuration: ServerConfiguration, _ announces: Bool) throws -> Void
     ) throws {
         SignalWaiter.clearInheritedMask()
@@ -41,6 +43,10 @@ public struct ServingProcess {
         if options.setup.checkConfig { return try check() }
         var settings = options.workerSettings
         settings.bootFailureStatus = bootFailureStatus
+        if !reloadRoots.isEmpty {
+            settings.reloadRoots = reloadRoots
+            settings.workers = max(1, settings.workers)
+        }
         let role = try ProcessRole.current(
             settings, listeners: listeners, backlog: options.listening.backlog, umask: options.listening.umask.value,
             logger: Logger(label: "\(command).master")

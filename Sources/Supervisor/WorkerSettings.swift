@@ -18,6 +18,9 @@ public struct WorkerSettings: Sendable {
     /// WORKER_BOOT_ERROR): replacing it would fail the same way, so the master stops every worker
     /// and exits with this status. nil: every exit is repaired.
     public var bootFailureStatus: Int32? = nil
+    /// `--reload`: directories whose Python sources are watched; a change reloads the workers as
+    /// SIGHUP does. Empty: nothing is watched.
+    public var reloadRoots: [String] = []
 
     public init(workers: Int) {
         self.workers = workers

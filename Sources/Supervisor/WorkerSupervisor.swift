@@ -15,7 +15,10 @@ import UVLoop
 /// - a worker that recycled itself after its request budget is replaced;
 /// - a worker whose heartbeat stops for `timeout` (a loop blocked by application code) is killed
 ///   and replaced;
-/// - SIGHUP reloads: a new set of workers starts, then the old ones drain gracefully;
+/// - SIGHUP reloads (and, with ``WorkerSettings/reloadRoots``, a change to the application's
+///   sources): a new set of workers starts, and once every one of them has booted (beaten once:
+///   it loaded the application) the old ones drain gracefully; when the new ones cannot load the
+///   application, they are stopped and the old ones keep serving;
 /// - SIGTERM drains: workers stop accepting and finish in-flight requests, then the master exits 0;
 ///   SIGINT, SIGQUIT or a second SIGTERM stops the workers at once.
 ///
@@ -50,6 +53,10 @@ public final class WorkerSupervisor {
     /// The master's exit status: 0, or a worker's boot failure status.
     private var exitStatus: Int32 = 0
     private var stopSignals = 0
+    /// A reload whose new workers are booting; the old ones serve until all have.
+    private var reloading: Reload?
+    /// `--reload`'s watcher of the application's sources (its handles are in ``housekeeping``).
+    private var sources: SourceWatcher?
     private var housekeeping: [Handle] = []
     private var killTimer: LoopTimer?
 
@@ -75,6 +82,14 @@ public final class WorkerSupervisor {
             let interval = settings.heartbeatInterval.milliseconds
             try check.start(after: interval, repeating: interval) { [unowned self] in checkHeartbeats() }
             for _ in 0..<wanted { spawn() }
+            if !settings.reloadRoots.isEmpty {
+                let sources = try SourceWatcher(loop: loop, roots: settings.reloadRoots, logger: logger) { [unowned self] in
+                    logger.info("application sources changed")
+                    reload()
+                }
+                housekeeping += sources.handles
+                self.sources = sources
+            }
         } catch {
             logger.critical("supervisor cannot start", metadata: ["error": "\(error)"])
             return 1
@@ -110,8 +125,10 @@ public final class WorkerSupervisor {
 
     // MARK: Workers
 
-    private func spawn() {
-        guard !stopping else { return }
+    /// Starts a worker; its pid, nil when it could not be started (another try follows in 1 s).
+    @discardableResult
+    private func spawn() -> Int32? {
+        guard !stopping else { return nil }
         let budget = settings.maxRequests.map { $0 + Int.random(in: 0...max(0, settings.maxRequestsJitter)) }
         let link = WorkerLink.environmentEntry(
             sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval, budget: budget
@@ -128,11 +145,16 @@ public final class WorkerSupervisor {
             pid = process.pid
             let worker = Worker(process: process, heartbeat: pipe, now: loop.now)
             workers[pid] = worker
-            try pipe.read(onData: { [unowned self, unowned worker] _ in worker.lastBeat = loop.now }, onEnd: {})
+            try pipe.read(onData: { [unowned self, unowned worker] _ in
+                worker.lastBeat = loop.now
+                booted(pid)
+            }, onEnd: {})
             logger.info("worker started", metadata: ["pid": "\(pid)"])
+            return pid
         } catch {
             logger.error("cannot start a worker; retrying in 1 s", metadata: ["error": "\(error)"])
             after(1000) { [unowned self] in spawn() }
+            return nil
         }
     }
 
@@ -145,6 +167,9 @@ public final class WorkerSupervisor {
             logger.info("worker stopped", metadata: metadata)
             if workers.isEmpty { finish() }
             return
+        }
+        if let reload = reloading, reload.starting.contains(pid) {
+            return reloadFailed(pid, metadata: metadata)
         }
         if !worker.retiring, let bootFailure = settings.bootFailureStatus, status == Int64(bootFailure) {
             logger.critical("worker failed to boot: the application could not be loaded; stopping", metadata: metadata)
@@ -179,15 +204,56 @@ public final class WorkerSupervisor {
         }
     }
 
-    /// SIGHUP: start a full new set, then let the old set drain.
+    // MARK: Reloading
+
+    /// What a reload waits for: its new workers' first beats.
+    private struct Reload {
+        /// The workers serving when it began.
+        var old: [Int32]
+        /// New workers that have not beaten yet.
+        var starting: Set<Int32>
+    }
+
+    /// SIGHUP or changed sources: start a full new set; the old set drains once it has booted.
     private func reload() {
-        logger.info("reloading: starting new workers, draining old ones")
-        let old = Array(workers.values)
-        for _ in 0..<wanted { spawn() }
-        for worker in old {
-            worker.retiring = true
-            try? worker.process.kill(SIGTERM)
+        guard !stopping else { return }
+        if let reloading {
+            // A reload is already waiting for its workers: start it over with the newest sources.
+            for pid in reloading.starting { retire(pid) }
+            self.reloading = nil
         }
+        logger.info("reloading: starting new workers; the old ones serve until the new ones are up")
+        let old = workers.filter { !$0.value.retiring }.map(\.key)
+        let starting = (0..<wanted).compactMap { _ in spawn() }
+        reloading = Reload(old: old, starting: Set(starting))
+        if starting.isEmpty { booted(nil) }
+    }
+
+    /// A worker beat. The last new worker of a reload to do so retires the old set.
+    private func booted(_ pid: Int32?) {
+        guard var reload = reloading else { return }
+        if let pid, reload.starting.remove(pid) == nil { return }
+        reloading = reload
+        guard reload.starting.isEmpty else { return }
+        reloading = nil
+        logger.info("reloaded: the new workers are up; draining the old ones", metadata: ["old": "\(reload.old.count)"])
+        for pid in reload.old { retire(pid) }
+    }
+
+    /// A new worker of a reload exited before it beat (it could not load the application, or
+    /// crashed): the reload is abandoned and the old workers keep serving.
+    private func reloadFailed(_ pid: Int32, metadata: Logger.Metadata) {
+        guard let reload = reloading else { return }
+        reloading = nil
+        logger.error("reload failed: a new worker exited before it was up (see its error above); the old workers keep serving", metadata: metadata)
+        for other in reload.starting where other != pid { retire(other) }
+    }
+
+    /// Asks worker `pid` to drain and exit; its exit is not a failure to repair.
+    private func retire(_ pid: Int32) {
+        guard let worker = workers[pid] else { return }
+        worker.retiring = true
+        try? worker.process.kill(SIGTERM)
     }
 
     private func stop(graceful: Bool) {

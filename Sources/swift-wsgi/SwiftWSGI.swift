@@ -56,6 +56,9 @@ struct SwiftWSGI: ParsableCommand {
     @Option(help: "The virtual environment to run in (default: $VIRTUAL_ENV, else the system Python's packages).")
     var venv: String?
 
+    @Flag(help: "Restart the workers when a Python source file under the working directory or --pythonpath changes (development; a source that does not load keeps the old workers).")
+    var reload = false
+
     @Option(name: .customLong("import-timeout"), help: "Seconds the application's import may take (exit 3 beyond it); 0 = no limit.")
     var importTimeout: Int = 30
 
@@ -81,9 +84,18 @@ struct SwiftWSGI: ParsableCommand {
 
     func run() throws {
         let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
-        try process.run(bootFailureStatus: ExitStatus.loadFailure, check: { _ = try load() }) { configuration, announces in
+        try process.run(bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, check: { _ = try load() }) { configuration, announces in
             try serve(configuration, announces: announces)
         }
+    }
+
+    /// What `--reload` watches: the working directory (after `--chdir`), `--pythonpath`, and the
+    /// directory of `--wsgi-file`.
+    private var reloadRoots: [String] {
+        guard reload else { return [] }
+        var roots = ["."] + pythonpath
+        if let wsgiFile, let slash = wsgiFile.lastIndex(of: "/") { roots.append(String(wsgiFile[..<slash])) }
+        return roots
     }
 
     /// Starts the interpreter and imports the application (exit 3 when it cannot be loaded).
