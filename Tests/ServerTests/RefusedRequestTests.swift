@@ -74,4 +74,24 @@ final class PathLog: Sendable {
     private let paths = Mutex<[String]>([])
     func add(_ path: String) { paths.withLock { $0.append(path) } }
     var all: [String] { paths.withLock { $0 } }
+
+    /// A flood of bad requests costs a few log lines, and says how many it did not log.
+    @Test func refusalsAreLoggedAtMostTenASecond() throws {
+        let recorder = LogRecorder()
+        let server = try TestServer(app: { _, startResponse in
+            try startResponse("200 OK", [])
+            return []
+        }, logger: recorder.logger(level: .info))
+        for _ in 0..<40 {
+            #expect(try RawClient(port: server.port).exchange("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n").status == 400)
+        }
+        let refused = { recorder.records.filter { $0.message == "refused request" }.count }
+        let summaries = { recorder.records.filter { $0.message.contains("similar records not logged") } }
+        // The next second's sweep reports what was held back (40 refusals over at most a few seconds).
+        #expect(eventually(timeout: 5) { !summaries().isEmpty })
+        server.stop()
+        let suppressed = summaries().compactMap { Int($0.message.prefix { $0.isNumber }) }.reduce(0, +)
+        #expect(refused() + suppressed == 40, "\(refused()) logged, \(suppressed) reported as not logged")
+        #expect(refused() < 40)
+    }
 }

@@ -102,11 +102,11 @@ extension Connection {
         let metadata: Logger.Metadata = ["peer": "\(peerDescription)", "timeout": "\(fired.rawValue)"]
         switch fired {
         case .headerRead where state == .readingHead, .bodyRead:
-            context.logger.info("timeout; answering 408", metadata: metadata)
+            context.refusalLog.log(context.logger, level: .info, "timeout; answering 408", metadata: metadata, now: now)
             refuse(status: 408, detail: "the request took too long to arrive", level: .debug)
             settle()
         case .write:
-            context.logger.info("timeout: the client stopped reading; closing", metadata: metadata)
+            context.refusalLog.log(context.logger, level: .info, "timeout: the client stopped reading; closing", metadata: metadata, now: now)
             close()
         case .headerRead, .keepAliveIdle, .lingeringClose:
             context.logger.debug("timeout; closing idle connection", metadata: metadata)

@@ -107,9 +107,9 @@ extension Connection {
 
     /// Answers with an error status and finishes: nothing after a refused request is ever read.
     func refuse(status: Int, detail: String, level: Logger.Level) {
-        context.logger.log(level: level, "refused request", metadata: [
+        context.refusalLog.log(context.logger, level: level, "refused request", metadata: [
             "peer": "\(peerDescription)", "status": "\(status)", "reason": "\(detail)",
-        ])
+        ], now: context.now)
         exchange.close()
         context.metrics?.refused(status: status)
         ErrorResponse.write(status: status, detail: detail, context: context)

@@ -41,6 +41,9 @@ final class LoopContext {
     /// This loop's counts for the server's metrics, when they are on. Unchecked exclusivity: loop
     /// thread only.
     @exclusivity(unchecked) var metrics: LoopMetrics?
+    /// Records of refused requests and client timeouts, rate-limited. Unchecked exclusivity:
+    /// loop thread only.
+    @exclusivity(unchecked) var refusalLog = LogRateLimit()
     /// Set once the loop shuts down gracefully: responses then carry `Connection: close`.
     /// Unchecked exclusivity: loop thread only, read on every request.
     @exclusivity(unchecked) var isDraining = false

@@ -202,6 +202,7 @@ final class ServerLoop {
             if connection.isHandlingRequest { activeRequests += 1 }
         }
         context.metrics?.report(connections: connections.count, activeRequests: activeRequests)
+        context.refusalLog.startSecond(of: now, logger: logger, level: .info)
     }
 
     // MARK: Shutdown
