@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "WSGI", targets: ["WSGI"]),
         .library(name: "WSGIServer", targets: ["WSGIServer"]),
         .library(name: "HTTP1Parser", targets: ["HTTP1Parser"]),
+        .library(name: "StaticFiles", targets: ["StaticFiles"]),
         .executable(name: "wsgi-demo", targets: ["wsgi-demo"]),
         .executable(name: "swift-wsgi", targets: ["swift-wsgi"]),
     ],
@@ -91,6 +92,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
+        // A WSGI application serving a directory (sendfile, validators, ranges), for Swift apps.
+        .target(name: "StaticFiles", dependencies: ["WSGI"], swiftSettings: strict),
         // CPython's C API (Debian python3-dev; pkg-config python3 gives the headers, the
         // executable links the interpreter: `staticPython`) and the little C that Swift cannot
         // express: macro wrappers and the `_swiftwsgi` extension module's types.
@@ -187,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "WSGIServer", "DemoApps", "WSGI", "TestSupport",
+                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

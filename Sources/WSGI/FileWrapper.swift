@@ -71,6 +71,11 @@ public final class File: FileLike {
         public let call: String
         public let errno: Int32
         public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+
+        public init(call: String, errno: Int32) {
+            self.call = call
+            self.errno = errno
+        }
     }
 
     public private(set) var fileDescriptor: Int32?
