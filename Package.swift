@@ -141,6 +141,14 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: staticPython
         ),
+        // The examples: small applications (Examples/Swift/Apps) and the command serving them.
+        .target(name: "ExampleApps", dependencies: ["WSGI", "StaticFiles"], path: "Examples/Swift/Apps", swiftSettings: strict),
+        .executableTarget(
+            name: "wsgi-examples",
+            dependencies: ["ExampleApps", "ServerCommand", "WSGIServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/Swift/Server",
+            swiftSettings: strict
+        ),
         // Shared by the live test suites: in-process server, raw socket client, demo child process.
         .target(
             name: "TestSupport",
@@ -190,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles",
+                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles", "ExampleApps",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
