@@ -16,7 +16,7 @@ TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-nginx test-venv fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -89,6 +89,23 @@ bench-instructions:
 bench-parser:
 	@$(ENSURE) $(BENCH_PKGS)
 	Benchmarks/parser/run.sh
+
+# The DocC catalog (Documentation/WSGIServer.docc, plus docs/ENVIRON.md as its EnvironKeys article) over
+# the WSGIServer module's symbols, as a static site in .build/docs (open .build/docs/index.html
+# through any static file server, e.g. the StaticFiles example). Its own build folder: the symbol
+# graph flags would otherwise rebuild the test build.
+DOCS_BUILD := .build-docs
+docs: deps
+	$(SWIFT) build --scratch-path $(DOCS_BUILD) --target WSGIServer \
+		-Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc $(abspath $(DOCS_BUILD))/symbol-graphs
+	rm -rf $(DOCS_BUILD)/WSGIServer.docc $(DOCS_BUILD)/wsgiserver-symbols && mkdir -p $(DOCS_BUILD)/wsgiserver-symbols
+	cp $(DOCS_BUILD)/symbol-graphs/WSGIServer*.symbols.json $(DOCS_BUILD)/wsgiserver-symbols/
+	cp -r Documentation/WSGIServer.docc $(DOCS_BUILD)/WSGIServer.docc
+	cp docs/ENVIRON.md $(DOCS_BUILD)/WSGIServer.docc/EnvironKeys.md
+	docc convert $(DOCS_BUILD)/WSGIServer.docc --additional-symbol-graph-dir $(DOCS_BUILD)/wsgiserver-symbols \
+		--fallback-display-name WSGIServer --fallback-bundle-identifier swift-wsgi.WSGIServer \
+		--transform-for-static-hosting --output-path .build/docs
+	@echo "documentation: .build/docs (index.html)"
 
 clean:
 	rm -rf .build .build-* Benchmarks/out Fuzz/work

@@ -7,17 +7,17 @@ import UVLoop
 /// What an embedder configures: address, concurrency, limits, timeouts, logging. (The server core's
 /// configuration type, named here so that `import WSGIServer` is all an embedder needs.)
 public typealias ServerConfiguration = HTTPServerCore.ServerConfiguration
-/// Where a server listens (``ServerConfiguration/listeners``).
+/// Where a server listens (`ServerConfiguration.listeners`).
 public typealias ListenAddress = HTTPServerCore.ListenAddress
-/// The proxies whose forwarding headers count (``ServerConfiguration/forwardedAllowIPs``).
+/// The proxies whose forwarding headers count (`ServerConfiguration.forwardedAllowIPs`).
 public typealias ForwardedAllowList = HTTPServerCore.ForwardedAllowList
-/// The access log (``ServerConfiguration/accessLog``) and its line format.
+/// The access log (`ServerConfiguration.accessLog`) and its line format.
 public typealias AccessLog = HTTPServerCore.AccessLog
 public typealias AccessLogFormat = HTTPServerCore.AccessLogFormat
-/// The server's swift-metrics (``ServerConfiguration/metrics``).
+/// The server's swift-metrics (`ServerConfiguration.metrics`).
 public typealias ServerMetrics = HTTPServerCore.ServerMetrics
 
-/// A WSGI server: any ``WSGI/Application`` served over HTTP/1.1 on libuv.
+/// A WSGI server: any `Application` served over HTTP/1.1 on libuv.
 ///
 /// Named apart from its module, so that module-qualified names (`WSGIServer.makeServer(...)`,
 /// `WSGIServer.Bytes`) resolve. It was called `WSGIServer` until 0.3; no alias keeps that name,
@@ -93,7 +93,7 @@ public final class WSGIHTTPServer: Service, Sendable {
 /// Python's `wsgiref.simple_server.make_server(host, port, app)`: a bound server for `app`.
 ///
 /// `host` and `port` replace the listeners of `configuration` (to listen on several addresses or on
-/// unix sockets, set ``ServerConfiguration/listeners`` and call ``WSGIHTTPServer/init(configuration:scriptName:environ:app:)``).
+/// unix sockets, set `ServerConfiguration.listeners` and call ``WSGIHTTPServer/init(configuration:scriptName:environ:app:)``).
 public func makeServer(host: String, port: Int, app: @escaping Application, configuration: ServerConfiguration? = nil) throws -> WSGIHTTPServer {
     var configuration = configuration ?? ServerConfiguration()
     configuration.listeners = [.tcp(host: host, port: port)]
