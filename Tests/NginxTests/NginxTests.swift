@@ -31,7 +31,7 @@ final class NginxTests {
         unixInstance = try ServerProcess(
             ["proxied_app", "--bind", "unix:\(socketPath)"], binary: "swift-wsgi", directory: PythonFixtures.directory, captureLog: true
         )
-        port = try Self.freePort()
+        port = try freeTCPPort()
         let configuration = """
             worker_processes 1;
             pid \(directory)/nginx.pid;
@@ -73,20 +73,6 @@ final class NginxTests {
         proxy.terminate()
         _ = proxy.waitForExit()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// A port nothing listens on now (nginx needs a number; the race with other processes is
-    /// harmless on a test machine).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func waitUntilAccepting(port: Int, process: Process) throws {

@@ -52,7 +52,7 @@ import WSGIServer
     }
 
     @Test func prometheusTextOverItsOwnListener() throws {
-        let metricsPort = try Self.freePort()
+        let metricsPort = try freeTCPPort()
         let server = try ServerProcess(["--app", "hello", "--metrics-bind", "127.0.0.1:\(metricsPort)"])
         let client = try RawClient(port: server.port)
         for _ in 0..<5 { _ = try client.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n") }
@@ -75,17 +75,5 @@ import WSGIServer
         #expect(try RawClient(port: server.port).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").bodyText == "Hello")
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
