@@ -65,8 +65,7 @@ public struct ServingProcess {
         case .master(let supervisor):
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
-            announce(supervisor.sockets.map(\.address))
-            let status = supervisor.run()
+            let status = supervisor.run { announce(supervisor.sockets.map(\.address)) }
             if status != 0 { throw ExitCode(status) }
         }
     }

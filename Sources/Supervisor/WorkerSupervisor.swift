@@ -74,7 +74,13 @@ public final class WorkerSupervisor {
 
     /// Runs until every worker has exited after a stop signal or a boot failure. Returns the exit
     /// status for the master process (0 after a requested stop).
-    public func run() -> Int32 {
+    /// - Parameter ready: called once the master handles its signals and has started the workers:
+    ///   the moment to say that the server listens (a signal sent on that word must find its
+    ///   handler, not the default action that ends the process).
+    public func run(ready: () -> Void = {}) -> Int32 {
+        // A log read through a pipe whose reader went away must not kill the master (the workers,
+        // being servers, ignore SIGPIPE too).
+        signal(SIGPIPE, SIG_IGN)
         do {
             try watchSignals()
             let check = try LoopTimer(loop: loop)
@@ -95,6 +101,7 @@ public final class WorkerSupervisor {
             return 1
         }
         logger.info("supervisor running", metadata: ["workers": "\(wanted)", "pid": "\(getpid())"])
+        ready()
         loop.run()
         try? loop.close()
         for socket in sockets {

@@ -125,7 +125,7 @@ import TestSupport
     @Test func accessLogLinesCannotBeForgedAndJSONIsValid() throws {
         let textLog = Self.temporaryPath("text.log")
         let format = #"%(h)s "%(r)s" %(s)s %(B)s %(D)s "%({x-note}i)s" %({content-type}o)s %(m)s %(U)s %(q)s %(H)s %(p)s %(L)s"#
-        var server = try ServerProcess(["--access-logfile", textLog, "--access-logformat", format])
+        var server = try ServerProcess(["--access-logfile", textLog, "--access-logformat", format, "--bind", "127.0.0.1:0"])
         var client = try RawClient(port: server.port)
         // obs-text and a quote in a header value, a quote-looking byte sequence in the target.
         try client.send(Array("GET /p%22q?a=\"x HTTP/1.1\r\nHost: h\r\nX-Note: a\"b\\c ".utf8) + [0xE9, 0x0D, 0x0A, 0x0D, 0x0A])
@@ -137,7 +137,7 @@ import TestSupport
         _ = server.waitForExit()
 
         let jsonLog = Self.temporaryPath("json.log")
-        server = try ServerProcess(["--access-logfile", jsonLog, "--access-logformat", "json", "--app", "echo"])
+        server = try ServerProcess(["--access-logfile", jsonLog, "--access-logformat", "json", "--app", "echo", "--bind", "127.0.0.1:0"])
         client = try RawClient(port: server.port)
         try client.send(Array("POST /j HTTP/1.1\r\nHost: h\r\nUser-Agent: \"quoted\" \\ ".utf8) + [0xFF] + Array("\r\nContent-Length: 2\r\n\r\nhi".utf8))
         let response = try client.readResponse()
@@ -156,7 +156,7 @@ import TestSupport
 
     @Test func theErrorLogGoesToItsFile() throws {
         let errorLog = Self.temporaryPath("error.log")
-        let server = try ServerProcess(["--error-logfile", errorLog, "--log-level", "INFO"])
+        let server = try ServerProcess(["--error-logfile", errorLog, "--log-level", "INFO", "--bind", "127.0.0.1:0"])
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
         let text = try String(contentsOfFile: errorLog, encoding: .utf8)

@@ -140,6 +140,29 @@ import WSGIServer
         #expect(demo.waitForExit() == 0)
     }
 
+    /// The master's error log read through a pipe whose reader went away (`... 2>&1 | head`): its
+    /// next records get EPIPE, not a SIGPIPE that would kill it and orphan the workers.
+    @Test func theMasterOutlivesItsLogReader() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath())
+        process.arguments = ["--app", "hello", "--workers", "1", "--bind", "127.0.0.1:0"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        try errors.fileHandleForReading.close()
+        // A reload makes the master log several records into the closed pipe.
+        kill(process.processIdentifier, SIGHUP)
+        #expect(eventually(timeout: 10) { (try? Self.requestOnce(port: port, path: "/").bodyText) == "Index" && process.isRunning })
+        usleep(300_000)
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGTERM)
+        #expect(process.waitForExit() == 0)
+    }
+
     @Test func workersAreRecycledAfterMaxRequests() throws {
         let demo = try ServerProcess(["--app", "hello", "--workers", "1", "--max-requests", "5", "--bind", "127.0.0.1:0"], captureLog: true)
         // A recycling worker still answers connections it had accepted, so it may serve a few

@@ -53,7 +53,7 @@ import WSGIServer
 
     @Test func prometheusTextOverItsOwnListener() throws {
         let metricsPort = try freeTCPPort()
-        let server = try ServerProcess(["--app", "hello", "--metrics-bind", "127.0.0.1:\(metricsPort)"])
+        let server = try ServerProcess(["--app", "hello", "--bind", "127.0.0.1:0", "--metrics-bind", "127.0.0.1:\(metricsPort)"])
         let client = try RawClient(port: server.port)
         for _ in 0..<5 { _ = try client.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n") }
         _ = try RawClient(port: server.port).exchange("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n")
