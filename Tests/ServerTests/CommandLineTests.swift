@@ -100,6 +100,12 @@ import TestSupport
         let line = try #require(Self.lines(of: accessLog, count: 1).first)
         let pattern = #/^127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /abcd\?x=1 HTTP/1\.1" 200 5 "http://r/" "tester"$/#
         #expect(line.wholeMatch(of: pattern) != nil, "\(line)")
+        // %(u)s: the user of Basic authentication (never the password).
+        try client.send("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YWRhOnNlY3JldA==\r\n\r\n")
+        _ = try client.readResponse()
+        let second = try #require(Self.lines(of: accessLog, count: 2).dropFirst().first)
+        #expect(second.hasPrefix("127.0.0.1 - ada ["), "\(second)")
+        #expect(!second.contains("secret"))
         for ignored in ["worker_connections", "spew", "daemon", "raw_env", "user", "group", "tmp_upload_dir", "proc_name", "post_fork", "pre_fork", "when_ready", "worker_int"] {
             #expect(server.log.components(separatedBy: "ignoring gunicorn setting '\(ignored)'").count == 2, "\(ignored): \(server.log)")
         }

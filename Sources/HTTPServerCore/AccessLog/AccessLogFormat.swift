@@ -1,7 +1,8 @@
 /// What an access log line says, written as gunicorn's `--access-logformat` writes it (Python
 /// `%`-formatting over named atoms), or `json` for one JSON object per line.
 ///
-/// Atoms (gunicorn's meanings): `h` remote address, `l` `-`, `u` user (`-`: not decoded), `t` date
+/// Atoms (gunicorn's meanings): `h` remote address, `l` `-`, `u` the user of Basic authentication
+/// (or `-`), `t` date
 /// `[06/Dec/2026:17:20:00 +0000]`, `r` request line, `m` method, `U` path, `q` query, `H` protocol,
 /// `s` status, `B` body bytes, `b` body bytes or `-`, `f` Referer, `a` User-Agent, `T` seconds,
 /// `M` milliseconds, `D` microseconds, `L` seconds with microseconds, `p` `<pid>`,
@@ -19,6 +20,8 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
         case bytes, bytesOrDash, seconds, milliseconds, microseconds, decimalSeconds, pid
         /// Index into ``requestHeaders`` / ``responseHeaders``.
         case requestHeader(Int), responseHeader(Int)
+        /// The user name of `Authorization: Basic` (the request header at this index), or `-`.
+        case user(Int)
     }
 
     /// A piece of the line: text of the format (a range of ``literals``) or an atom. Trivial
@@ -92,7 +95,8 @@ public struct AccessLogFormat: Sendable, Equatable, CustomStringConvertible {
             let atom: Atom?
             switch name {
             case "h": atom = .remoteAddress
-            case "l", "u": atom = .dash
+            case "l": atom = .dash
+            case "u": atom = .user(index(of: "authorization", in: &requestHeaders))
             case "t": atom = .time
             case "r": atom = .requestLine
             case "m": atom = .method

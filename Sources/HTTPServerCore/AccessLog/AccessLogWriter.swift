@@ -167,6 +167,10 @@ struct AccessLogWriter: ~Copyable {
             buffer.append(">")
         case .requestHeader(let index):
             if let value = record.requestHeader(index) { appendEscaped(value) } else { buffer.append("-") }
+        case .user(let index):
+            if let value = record.requestHeader(index), let user = BasicAuthorization.user(value) {
+                user.withUnsafeBytes { appendEscaped($0) }
+            } else { buffer.append("-") }
         case .responseHeader(let index):
             if let value = record.responseHeader(index) { appendEscaped(value) } else { buffer.append("-") }
         }
