@@ -137,4 +137,25 @@ import WSGIServer
         try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n" + String(repeating: "a", count: 1000) + "\r\n1\r\nb\r\n0\r\n\r\n")
         #expect(try client.readResponse().status == 413)
     }
+
+    /// A body that must be spooled where no file can be made (a missing directory, a full disk):
+    /// a clean 500 for that request, and the server goes on.
+    @Test func aBodyThatCannotBeSpooledIs500AndTheServerGoesOn() throws {
+        let server = try TestServer(app: Self.digest) { configuration in
+            configuration.spoolDirectory = "/nonexistent/swift-wsgi-spool"
+            configuration.bodyMemoryThreshold = 1024
+        }
+        defer { server.stop() }
+        let body = Self.pattern(100_000)
+        let client = try RawClient(port: server.port)
+        try client.send(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        let response = try client.readResponse()
+        #expect(response.status == 500)
+        #expect(response.header("Connection") == "close")
+        // Small bodies stay in memory; the server still serves.
+        let small = Self.pattern(100)
+        let next = try RawClient(port: server.port)
+        try next.send(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n".utf8) + small)
+        #expect(try next.readResponse().bodyText == Self.expectedDigest(small))
+    }
 }
