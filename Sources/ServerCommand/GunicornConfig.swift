@@ -180,9 +180,3 @@ enum GunicornConfig {
     }
 }
 
-
-/// Writes `text` and a newline to descriptor `fd` at once.
-func printLine(_ text: String, to fd: Int32) {
-    var line = text + "\n"
-    line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
-}

@@ -65,3 +65,10 @@ public struct CommandLineError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Writes `text` to descriptor `fd` (standard error by default) in one `write(2)`, ending it with a
+/// newline unless it has one: the commands' one-line messages, before or beside the logger.
+public func printLine(_ text: String, to fd: Int32 = 2) {
+    var line = text.hasSuffix("\n") ? text : text + "\n"
+    line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+}

@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import HTTPServerCore
 import PythonHost
+import ServerCommand
 import Synchronization
 
 /// What the stop signals do in a process that runs Python code.
@@ -46,7 +47,7 @@ final class StopControl: Sendable {
         }
         guard let server else { _exit(0) }
         guard requests < 3 else {
-            printError("Error: a third stop signal: exiting now")
+            printLine("Error: a third stop signal: exiting now")
             _exit(1)
         }
         server.shutdown(graceful: graceful)
@@ -66,7 +67,7 @@ final class StopControl: Sendable {
                 PythonInterpreter.interruptApplications()
             }
             sleep(5)
-            printError("Error: Python code did not return within \(seconds + 5) s of the stop (code blocked in C, or a non-daemon thread); exiting")
+            printLine("Error: Python code did not return within \(seconds + 5) s of the stop (code blocked in C, or a non-daemon thread); exiting")
             _exit(1)
         }
     }
@@ -86,7 +87,7 @@ struct ImportDeadline {
         let target = "\(target)"
         DispatchQueue.global().async {
             guard finished.wait(timeout: .now() + .seconds(seconds)) == .timedOut else { return }
-            printError("""
+            printLine("""
                 Error: importing \(target) did not finish within \(seconds) s. Does it start a server when imported \
                 (make_server(...).serve_forever())? Guard such code with `if __name__ == "__main__":` (or comment it \
                 out, as for gunicorn), or raise --import-timeout.

@@ -67,7 +67,7 @@ struct SwiftWSGI: ParsableCommand {
     static func main() {
         runCommand(self, takesApplication: true) { error in
             guard let failure = error as? CommandFailure else { return nil }
-            printError("Error: \(failure.description)")
+            printLine("Error: \(failure.description)")
             return failure.status
         }
     }
@@ -114,7 +114,7 @@ struct SwiftWSGI: ParsableCommand {
             }
             return (interpreter, loaded)
         } catch let error as ApplicationLoadError {
-            if let traceback = error.traceback { printError(traceback) }
+            if let traceback = error.traceback { printLine(traceback) }
             throw CommandFailure(status: ExitStatus.loadFailure, error.reason)
         }
     }
@@ -155,10 +155,4 @@ struct CommandFailure: Error, CustomStringConvertible {
         self.status = status
         self.description = description
     }
-}
-
-/// Writes a line to standard error.
-func printError(_ text: String) {
-    var line = text.hasSuffix("\n") ? text : text + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

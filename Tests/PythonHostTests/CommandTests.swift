@@ -153,12 +153,10 @@ import TestSupport
 
     @Test func sigtermDrainsAnInFlightRequestAndExits0() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
-        let mark = temporaryPath("sleeping")
+        let (client, mark) = try requestMarking(server, "/sleep?seconds=0.5")
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port)
-        try client.send("GET /sleep?seconds=0.5&mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
         // The request is in the application (the loop thread sleeps in Python) when the signal comes.
-        #expect(eventually(timeout: 20) { access(mark, F_OK) == 0 })
+        #expect(eventually(timeout: 20) { marked(mark) })
         server.signal(SIGTERM)
         let response = try client.readResponse()
         #expect(response.status == 200)
@@ -168,11 +166,9 @@ import TestSupport
 
     @Test func sigintStopsPythonCodeThatNeverReturns() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
-        let mark = temporaryPath("spinning")
+        let (_, mark) = try requestMarking(server, "/spin")
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port)
-        try client.send("GET /spin?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(eventually(timeout: 20) { access(mark, F_OK) == 0 })
+        #expect(eventually(timeout: 20) { marked(mark) })
         server.signal(SIGINT)
         #expect(server.waitForExit(timeout: 20) == 0)
         #expect(server.log.contains("KeyboardInterrupt"), "\(server.log)")

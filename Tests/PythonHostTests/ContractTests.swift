@@ -226,27 +226,21 @@ import TestSupport
 
     @Test func aClientThatGoesAwayMidStreamGetsTheBodyClosed() throws {
         let server = try Self.checks()
-        let mark = temporaryPath("closed")
+        let mark = try abandonEndlessStream(server)
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /forever?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
-        _ = try client.receiveSome()
-        client.reset()
-        #expect(eventually { access(mark, F_OK) == 0 })
+        #expect(eventually { marked(mark) })
         // The server goes on.
         #expect(try get(server, "/").bodyText == "checks")
     }
 
     @Test func shutdownClosesAResponseInProgress() throws {
         let server = try Self.checks()
-        let mark = temporaryPath("shutdown")
+        let (client, mark) = try requestMarking(server, "/forever", receiveBuffer: 16 * 1024)
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /forever?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try client.receiveSome()
         server.signal(SIGINT)
         #expect(server.waitForExit(timeout: 20) == 0)
-        #expect(access(mark, F_OK) == 0)
+        #expect(marked(mark))
     }
 
     // MARK: The validator

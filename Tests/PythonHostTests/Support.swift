@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 
@@ -36,3 +37,26 @@ func validatorComplaints(_ log: String) -> [String] {
         $0.contains("garbage collected without being closed") || $0.contains("WSGIWarning") || $0.contains("AssertionError")
     }
 }
+
+/// Sends `GET path` with `mark=` a fresh file the `wsgi_checks` route creates (`/sleep` and `/spin`
+/// as soon as the application runs, `/forever` when its body is closed). Remove the mark with
+/// `unlink` when done.
+func requestMarking(_ server: ServerProcess, _ path: String, receiveBuffer: Int? = nil) throws -> (client: RawClient, mark: String) {
+    let mark = temporaryPath("mark")
+    let client = try RawClient(port: server.port, receiveBuffer: receiveBuffer)
+    let separator = path.contains("?") ? "&" : "?"
+    try client.send("GET \(path)\(separator)mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
+    return (client, mark)
+}
+
+/// Starts an endless stream, reads some of it and resets the connection; returns the mark the
+/// application creates when the server closes its body.
+func abandonEndlessStream(_ server: ServerProcess) throws -> String {
+    let (client, mark) = try requestMarking(server, "/forever", receiveBuffer: 16 * 1024)
+    _ = try client.receiveSome()
+    client.reset()
+    return mark
+}
+
+/// Whether the application made `mark`.
+func marked(_ mark: String) -> Bool { access(mark, F_OK) == 0 }

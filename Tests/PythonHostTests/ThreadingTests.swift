@@ -43,24 +43,18 @@ import TestSupport
         }
         #expect(try get(server, "/write").bodyText == "one two three")
         #expect(try get(server, "/closed").bodyText == "20")
-        let mark = temporaryPath("threaded-close")
+        let mark = try abandonEndlessStream(server)
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /forever?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
-        _ = try client.receiveSome()
-        client.reset()
-        #expect(eventually { access(mark, F_OK) == 0 })
+        #expect(eventually { marked(mark) })
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
     }
 
     @Test func sigintInterruptsPythonOnAnApplicationThread() throws {
         let server = try PythonFixtures.serve(["wsgi_checks", "--threads", "2"])
-        let mark = temporaryPath("threaded-spin")
+        let (_, mark) = try requestMarking(server, "/spin")
         defer { unlink(mark) }
-        let client = try RawClient(port: server.port)
-        try client.send("GET /spin?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(eventually(timeout: 20) { access(mark, F_OK) == 0 })
+        #expect(eventually(timeout: 20) { marked(mark) })
         server.signal(SIGINT)
         #expect(server.waitForExit(timeout: 20) == 0)
     }

@@ -154,13 +154,25 @@ import WSGIServer
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         try errors.fileHandleForReading.close()
-        // A reload makes the master log several records into the closed pipe.
-        kill(process.processIdentifier, SIGHUP)
-        #expect(eventually(timeout: 10) { (try? Self.requestOnce(port: port, path: "/").bodyText) == "Index" && process.isRunning })
-        usleep(300_000)
-        #expect(process.isRunning)
-        kill(process.processIdentifier, SIGTERM)
+        let master = process.processIdentifier
+        let firstWorkers = Self.children(of: master)
+        #expect(!firstWorkers.isEmpty)
+        // A reload makes the master log into the closed pipe; it is over (and those records were
+        // written) once none of the first workers is left.
+        kill(master, SIGHUP)
+        #expect(eventually(timeout: 20) {
+            let workers = Self.children(of: master)
+            return !workers.isEmpty && workers.isDisjoint(with: firstWorkers)
+        })
+        #expect(try Self.requestOnce(port: port, path: "/").bodyText == "Index")
+        kill(master, SIGTERM)
         #expect(process.waitForExit() == 0)
+    }
+
+    /// The process ids of `pid`'s children (Linux's `/proc/PID/task/PID/children`).
+    static func children(of pid: Int32) -> Set<Int32> {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return Set(text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
     }
 
     @Test func workersAreRecycledAfterMaxRequests() throws {

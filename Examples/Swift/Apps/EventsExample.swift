@@ -9,7 +9,7 @@ public struct EventsExample: WSGIApplication {
     public init() {}
 
     public func callAsFunction(_ environ: Environ, _ startResponse: StartResponse) throws -> ResponseBody {
-        let query = Self.query(environ["QUERY_STRING", default: ""])
+        let query = Examples.pairs(environ["QUERY_STRING", default: ""])
         let count = Int(query["count"] ?? "") ?? 10
         let interval = UInt32(query["interval_ms"] ?? "") ?? 1000
         try startResponse("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
@@ -20,14 +20,5 @@ public struct EventsExample: WSGIApplication {
             number += 1
             return Bytes(utf8: "id: \(number)\nevent: tick\ndata: {\"tick\": \(number)}\n\n")
         })
-    }
-
-    static func query(_ text: String) -> [String: String] {
-        var pairs: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            pairs[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        return pairs
     }
 }

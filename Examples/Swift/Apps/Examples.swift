@@ -14,6 +14,16 @@ public enum Examples {
         try DownloadExample(directory: directory).application
     }
 
+    /// The `name=value` pairs of a query string or form (not decoded).
+    static func pairs(_ text: String) -> [String: String] {
+        var pairs: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            pairs[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return pairs
+    }
+
     /// `text` as a UTF-8 plain-text response with its length.
     static func text(_ startResponse: StartResponse, _ status: String, _ text: String) throws -> ResponseBody {
         let body = Bytes(utf8: text)

@@ -22,7 +22,7 @@ public struct UploadExample: WSGIApplication {
             received = object
         case "application/x-www-form-urlencoded":
             var fields: [String: Any] = [:]
-            for (name, value) in EventsExample.query(String(decoding: body.array, as: UTF8.self)) {
+            for (name, value) in Examples.pairs(String(decoding: body.array, as: UTF8.self)) {
                 let decode = { (text: String) in text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text }
                 fields[decode(name)] = decode(value)
             }

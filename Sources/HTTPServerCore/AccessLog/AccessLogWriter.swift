@@ -14,7 +14,8 @@ struct AccessLogWriter: ~Copyable {
     /// The format's text, in memory of its own (freed in `deinit`): read in place for every line.
     private let literals: UnsafeMutableRawBufferPointer
     private let isJSON: Bool
-    private let needsDuration: Bool
+    /// Whether lines show how long requests took (then the connection times them).
+    let needsDuration: Bool
     /// Lower-case names of the headers the format needs.
     private let requestHeaderNames: [[UInt8]]
     private let responseHeaderNames: [[UInt8]]
@@ -56,7 +57,7 @@ struct AccessLogWriter: ~Copyable {
 
     /// Keeps what the line of the request with `head` (over `headBytes`) will need, in `record`.
     func begin(_ record: AccessRecord, head: RequestHead, headBytes: UnsafeRawBufferPointer) {
-        record.begin(head: head, headBytes: headBytes, headerNames: requestHeaderNames, timed: needsDuration)
+        record.begin(head: head, headBytes: headBytes, headerNames: requestHeaderNames)
     }
 
     /// Keeps the response headers the line will need (from the head's `lines`), if any.
@@ -64,9 +65,9 @@ struct AccessLogWriter: ~Copyable {
         if !responseHeaderNames.isEmpty { record.captureResponse(lines: lines, headerNames: responseHeaderNames) }
     }
 
-    /// Adds the line of a response to `record`'s request.
-    mutating func append(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int) {
-        let elapsed = needsDuration ? AccessRecord.monotonicNanoseconds() &- record.start : 0
+    /// Adds the line of a response to `record`'s request, which took `elapsed` nanoseconds (0
+    /// unless ``needsDuration``).
+    mutating func append(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, elapsed: UInt64) {
         let lineStart = buffer.count
         if cachedSecond < 0 { refreshTime() }
         record.withBytes { view in

@@ -9,8 +9,6 @@ import HTTP1Parser
 /// Unchecked exclusivity on its properties: the loop thread alone reads and writes them, one
 /// call at a time.
 final class AccessRecord {
-    /// Monotonic nanoseconds when the head arrived.
-    @exclusivity(unchecked) private(set) var start: UInt64 = 0
     @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
     @exclusivity(unchecked) private(set) var method = 0..<0
     @exclusivity(unchecked) private(set) var target = 0..<0
@@ -23,9 +21,8 @@ final class AccessRecord {
     @exclusivity(unchecked) private(set) var responseHeaders: [Range<Int>?] = []
 
     /// Copies the method, target and the request headers `headerNames` (lower case) of the request
-    /// whose head is `head` over `headBytes`; notes the time when `timed`.
-    func begin(head: RequestHead, headBytes: UnsafeRawBufferPointer, headerNames: [[UInt8]], timed: Bool) {
-        if timed { start = Self.monotonicNanoseconds() }
+    /// whose head is `head` over `headBytes`.
+    func begin(head: RequestHead, headBytes: UnsafeRawBufferPointer, headerNames: [[UInt8]]) {
         bytes.removeAll(keepingCapacity: true)
         method = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.method]))
         target = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.target]))
@@ -113,11 +110,5 @@ final class AccessRecord {
             if (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != lowercase[index] { return false }
         }
         return true
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

@@ -56,7 +56,7 @@ extension Connection {
             isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
-        if context.metrics != nil { requestStart = AccessRecord.monotonicNanoseconds() }
+        if context.timesRequests { requestStart = MonotonicClock.nanoseconds() }
         if context.accessLog != nil {
             let record = accessRecord ?? AccessRecord()
             accessRecord = record

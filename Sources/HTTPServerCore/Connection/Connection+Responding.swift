@@ -97,11 +97,9 @@ extension Connection {
                 "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
             ])
         }
-        if let accessRecord { context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes) }
-        if context.metrics != nil {
-            let elapsed = AccessRecord.monotonicNanoseconds() &- requestStart
-            context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
-        }
+        let elapsed = context.timesRequests ? MonotonicClock.nanoseconds() &- requestStart : 0
+        if let accessRecord { context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
+        context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest
             arm(.keepAliveIdle)

@@ -71,7 +71,8 @@ final class Connection: PartSink {
     /// What the access log line of the current request needs; made at the first request when the
     /// access log is on.
     @exclusivity(unchecked) var accessRecord: AccessRecord?
-    /// Monotonic nanoseconds when the current request's head arrived (kept when metrics are on).
+    /// Monotonic nanoseconds when the current request's head arrived (kept when
+    /// ``LoopContext/timesRequests``).
     @exclusivity(unchecked) var requestStart: UInt64 = 0
 
     // The timeout in force, checked by the loop's sweep.

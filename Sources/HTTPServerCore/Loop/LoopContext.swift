@@ -41,6 +41,9 @@ final class LoopContext {
     /// This loop's counts for the server's metrics, when they are on. Unchecked exclusivity: loop
     /// thread only.
     @exclusivity(unchecked) var metrics: LoopMetrics?
+    /// Whether connections note when each request began (the metrics or the access log say how
+    /// long it took): one clock read at each end, shared by both.
+    let timesRequests: Bool
     /// Records of refused requests and client timeouts, rate-limited. Unchecked exclusivity:
     /// loop thread only.
     @exclusivity(unchecked) var refusalLog = LogRateLimit()
@@ -65,6 +68,7 @@ final class LoopContext {
         self.logger = configuration.logger
         accessLog = configuration.accessLog.map { AccessLogWriter($0) }
         metrics = configuration.metrics.map { LoopMetrics($0) }
+        timesRequests = metrics != nil || accessLog?.needsDuration == true
         self.responder = responder
         self.serverInfo = serverInfo
         let line = Array("Server: \(configuration.serverSoftware)\r\n".utf8)
