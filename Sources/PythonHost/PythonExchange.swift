@@ -358,11 +358,11 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
                 return Py_NewRef(swsgi_none())
             }
             guard let sink else { throw ResponseAbandoned() }
-            if inline {
-                try sink.push(part)
-            } else {
-                // The pool thread waits for the loop to send the data: without the GIL.
+            if sink.mayWait(pushing: part) {
+                // Waiting for the loop or the client: without the GIL, so other Python threads run.
                 try thread!.withoutGIL { try sink.push(part) }
+            } else {
+                try sink.push(part)
             }
         } catch let error as ResponseAbandoned {
             return RaisedError.os("write(): \(error)").raise()

@@ -114,6 +114,20 @@ public final class SocketStream: Stream {
         try writablePoll?.whenWritable { [unowned self] error in delegate?.streamDidBecomeWritable(self, error) }
     }
 
+    /// Blocks the calling (loop) thread until the socket can take more bytes, for at most
+    /// `milliseconds` (negative: no limit). For an application running on the loop thread, whose
+    /// `write()` waits for a slow client instead of buffering without bound. Returns false on
+    /// timeout; true when writable, or when the socket failed (the next write reports how).
+    public func waitUntilWritable(milliseconds: Int32) throws -> Bool {
+        var watched = pollfd(fd: try fileDescriptor(), events: Int16(POLLOUT), revents: 0)
+        while true {
+            let ready = Glibc.poll(&watched, 1, milliseconds)
+            if ready > 0 { return true }
+            if ready == 0 { return false }
+            if errno != EINTR { throw UVError(-errno, "poll") }
+        }
+    }
+
     /// After queued writes complete, sends FIN (`uv_shutdown`); the delegate hears
     /// ``SocketStreamDelegate/streamDidShutdown(_:_:)``.
     public func shutdown() throws {

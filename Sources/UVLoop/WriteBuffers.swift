@@ -39,6 +39,22 @@ public struct WriteBuffers {
         }
     }
 
+    /// The same pieces without their first `count` bytes (what is left after a partial write).
+    public func dropping(first count: Int) -> WriteBuffers {
+        var rest = WriteBuffers()
+        var skip = count
+        for index in 0..<self.count {
+            let piece = self[index]
+            if skip >= piece.count {
+                skip -= piece.count
+                continue
+            }
+            rest.append(UnsafeRawBufferPointer(rebasing: piece[skip...]))
+            skip = 0
+        }
+        return rest
+    }
+
     /// Fills `target` (room for ``capacity`` entries) with libuv buffer descriptors.
     func fill(_ target: UnsafeMutablePointer<uv_buf_t>) {
         for index in 0..<count {

@@ -31,14 +31,21 @@ final class MemoryTransport: ConnectionTransport {
     func startReading() throws { isReading = true }
     func stopReading() { isReading = false }
 
+    /// The most bytes one `tryWrite` takes (a socket buffer's worth).
+    var takesAtMost = Int.max
+
     func tryWrite(_ buffers: WriteBuffers) throws -> Int {
         writeCalls += 1
         guard acceptsWrites else { return 0 }
-        for index in 0..<buffers.count {
-            writtenAddresses.append(buffers[index].baseAddress!)
-            output += buffers[index]
+        var taken = 0
+        for index in 0..<buffers.count where taken < takesAtMost {
+            let piece = buffers[index]
+            writtenAddresses.append(piece.baseAddress!)
+            let count = min(piece.count, takesAtMost - taken)
+            output += piece[..<count]
+            taken += count
         }
-        return buffers.byteCount
+        return taken
     }
 
     func write(_ buffers: WriteBuffers, keepingAlive owner: AnyObject?) throws {
@@ -63,6 +70,17 @@ final class MemoryTransport: ConnectionTransport {
 
     func notifyWhenWritable() throws {
         events.append { [weak self] in self?.connection?.becameWritable(nil) }
+    }
+
+    /// Called when the connection blocks for writability (an application's `write()` on the loop
+    /// thread); the socket counts as writable afterwards when ``acceptsWrites`` is true.
+    var whileWaiting: () -> Void = {}
+    private(set) var waits = 0
+
+    func waitUntilWritable(milliseconds: Int32) throws -> Bool {
+        waits += 1
+        whileWaiting()
+        return acceptsWrites
     }
 
     func shutdown() throws {

@@ -32,6 +32,41 @@ import TestSupport
         #expect(peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
+    /// The legacy `write()` on the loop thread waits for the client instead of buffering: 1 GiB
+    /// written to a client that first reads nothing, then reads it all, with flat memory.
+    @Test func writeToAClientThatReadsNothingWaitsWithFlatMemory() throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"])
+        let pid = server.process.processIdentifier
+        #expect(try get(server, "/").bodyText == "checks")
+        let before = Self.residentKiB(pid)
+        let count = 16384  // 1 GiB in 64 KiB writes
+        let (client, mark) = try requestMarking(server, "/write-big?n=\(count)", receiveBuffer: 16 * 1024)
+        defer { unlink(mark) }
+        // The application writes until the socket buffers are full, then waits: the count settles.
+        var last = ""
+        var settled = false
+        for _ in 0..<100 where !settled {
+            let now = (try? String(contentsOfFile: mark, encoding: .utf8)) ?? ""
+            settled = !now.isEmpty && now == last
+            last = now
+            usleep(200_000)
+        }
+        #expect(settled)
+        #expect((Int(last) ?? count) < 1024, "\(last) blocks written to a client that reads nothing")
+        let waiting = Self.residentKiB(pid)
+        #expect(waiting - before < 16 * 1024, "RSS \(waiting) KiB while waiting, after \(before) KiB")
+        // Now the client reads: every byte arrives, and memory never grew.
+        var received = 0
+        while received < count * 65536 {
+            let data = try client.receiveSome(max: 1 << 20, timeout: 30)
+            if data.isEmpty { break }
+            received += data.count
+        }
+        #expect(received > count * 65536)
+        let peak = Self.residentKiB(pid, "VmHWM")
+        #expect(peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
+    }
+
     @Test func aClientThatReadsNothingStopsThePulling() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
         let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)

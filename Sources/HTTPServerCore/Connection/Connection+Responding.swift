@@ -22,32 +22,18 @@ extension Connection {
             return true
         }
         guard let part = exchange.source?.next(into: self) else { return false }
-        if !pushed.isEmpty { handlePushedParts() }
+        if !pushed.parts.isEmpty { handlePushedParts() }
         // The response may have ended on a pushed part (Content-Length reached): then the returned
         // part belongs to nothing and is dropped.
         if state == .responding { handle(part) }
         return true
     }
 
-    /// The sink of an application running on this thread: its `write()` data waits here until it
-    /// returns control (see ``pullPart()``); nothing re-enters the connection while it runs.
-    func push(_ part: ResponsePart) throws {
-        guard state == .responding else { throw ResponseAbandoned() }
-        pushed.append(part)
-    }
-
-    private func handlePushedParts() {
-        let parts = pushed
-        pushed.removeAll(keepingCapacity: true)
-        for part in parts where state == .responding { handle(part) }
-    }
-
     func handle(_ part: consuming ResponsePart) {
         switch consume part {
         case .head(let head, let chunk, let final):
             guard exchange.framing == nil else { return abortResponse("a second response head") }
-            exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
-            if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
+            startFraming(head)
             if let chunk { appendBody(chunk) }
             if final { completeResponse() }
         case .chunk(let chunk, let final):
@@ -70,20 +56,34 @@ extension Connection {
         }
     }
 
+    /// Decides the response's framing and queues its head.
+    func startFraming(_ head: ResponseHead) {
+        exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
+        if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
+    }
+
     func appendBody(_ chunk: Bytes) {
-        guard state == .responding, !chunk.isEmpty, let outcome = exchange.framing?.append(chunk, to: context.out) else { return }
+        guard state == .responding, !chunk.isEmpty, !frameBody(chunk) else { return }
+        completeResponse()
+    }
+
+    /// Queues a non-empty chunk with the response's framing.
+    /// - Returns: whether the body may go on; false once it is complete (the caller completes the
+    ///   response).
+    func frameBody(_ chunk: Bytes) -> Bool {
+        guard let outcome = exchange.framing?.append(chunk, to: context.out) else { return true }
         switch outcome {
         case .more:
-            break
+            return true
         case .lengthReached(let excess):
             if excess > 0 {
                 context.logger.warning("application sent more than its Content-Length; extra bytes dropped", metadata: [
                     "peer": "\(peerDescription)", "excess": "\(excess)",
                 ])
             }
-            completeResponse()
+            return false
         case .noBody:
-            completeResponse()
+            return false
         }
     }
 

@@ -18,7 +18,8 @@ import UVLoop
 /// the application never outruns the client).
 ///
 /// Nothing re-enters the connection: the application's `write()` data is queued as parts
-/// (``push(_:)``) and handled once the application returns control.
+/// (``push(_:)``) and handled once the application returns control; beyond a window it is written
+/// at once, the application waiting for the client, but never ended early (Connection+Pushing).
 ///
 /// Ownership: the transport holds this object (as its delegate) until the transport's close
 /// callback, and so does the loop's registry. Thread: its loop's thread only.
@@ -61,7 +62,7 @@ final class Connection: PartSink {
     /// Unconsumed input: a partial head, or pipelined requests waiting for the current response.
     @exclusivity(unchecked) var input = InputBuffer()
     /// Parts the application pushed (`write()`) while it ran on this thread, in order.
-    @exclusivity(unchecked) var pushed: [ResponsePart] = []
+    @exclusivity(unchecked) var pushed = PushedParts()
     /// The peer sent FIN: requests already received are answered, then the connection closes.
     @exclusivity(unchecked) var inputEnded = false
     /// Asynchronous writes, a wait for writability, or deferred output, in flight.

@@ -20,6 +20,9 @@ protocol ConnectionTransport: AnyObject {
     func sendFile(_ descriptor: Int32, offset: Int, count: Int) throws -> Int
     /// The connection hears ``Connection/becameWritable(_:)`` once, when more bytes fit.
     func notifyWhenWritable() throws
+    /// Blocks until more bytes fit, for at most `milliseconds` (negative: no limit); false on
+    /// timeout. Only for an application's `write()` on the loop thread (see ``Connection/push(_:)``).
+    func waitUntilWritable(milliseconds: Int32) throws -> Bool
     /// Sends FIN after queued writes; the connection hears ``Connection/shutdownCompleted(_:)``.
     func shutdown() throws
     /// Closes; queued writes complete with a cancellation error, then the connection hears

@@ -42,6 +42,9 @@ final class PoolChannel: PartSink, Sendable {
         guard proceed else { throw ResponseAbandoned() }
     }
 
+    /// Always: every push waits for the loop.
+    func mayWait(pushing part: ResponsePart) -> Bool { true }
+
     /// Hands `part` to the loop; false when the response is already over.
     private func deliver(_ part: ResponsePart) -> Bool {
         let delivered = state.withLock { state -> Bool in

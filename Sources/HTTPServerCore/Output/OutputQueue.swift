@@ -63,6 +63,34 @@ final class OutputQueue {
     ///   asynchronous write (the connection hears of its completion).
     func flush(to transport: any ConnectionTransport, forceAsync: Bool = false) throws -> Bool {
         defer { discard() }
+        let pieces = queuedPieces()
+        guard pieces.buffers.byteCount > 0 else { return true }
+        let written = forceAsync ? 0 : try transport.tryWrite(pieces.buffers)
+        if written == pieces.buffers.byteCount { return true }
+        try queueRemainder(of: pieces, after: written, on: transport)
+        return false
+    }
+
+    /// Writes everything queued before returning, blocking the loop thread while the socket is
+    /// full: for an application running on this thread, whose `write()` must wait for a slow
+    /// client rather than pile its data up here. Needs the transport's own queue empty (no
+    /// asynchronous write in flight), so that bytes stay in order.
+    /// - Parameter milliseconds: the longest wait for the socket to take more (negative: none).
+    /// - Throws: ``ClientStoppedReading`` after such a wait; the transport's error when it fails.
+    func flushWaiting(to transport: any ConnectionTransport, milliseconds: Int32) throws {
+        defer { discard() }
+        let pieces = queuedPieces()
+        var written = 0
+        while written < pieces.buffers.byteCount {
+            written += try transport.tryWrite(written == 0 ? pieces.buffers : pieces.buffers.dropping(first: written))
+            if written < pieces.buffers.byteCount, try !transport.waitUntilWritable(milliseconds: milliseconds) {
+                throw ClientStoppedReading(milliseconds: milliseconds)
+            }
+        }
+    }
+
+    /// What is queued, in order: scratch bytes around the referenced chunk.
+    private func queuedPieces() -> Pieces {
         var pieces = Pieces()
         var start = 0
         if let referenced {
@@ -71,11 +99,7 @@ final class OutputQueue {
             start = referenced.scratchOffset
         }
         pieces.add(scratch.bytes(start..<scratch.count), isChunk: false)
-        guard pieces.buffers.byteCount > 0 else { return true }
-        let written = forceAsync ? 0 : try transport.tryWrite(pieces.buffers)
-        if written == pieces.buffers.byteCount { return true }
-        try queueRemainder(of: pieces, after: written, on: transport)
-        return false
+        return pieces
     }
 
     /// The pieces of one flush, and which of them are referenced chunks (the others are scratch).
@@ -122,6 +146,12 @@ final class OutputQueue {
         }
         try transport.write(rest, keepingAlive: PendingWrite(copies: copies, chunk: referenced?.chunk))
     }
+}
+
+/// A blocking write gave up: the client read nothing for the whole write timeout.
+struct ClientStoppedReading: Error, CustomStringConvertible {
+    var milliseconds: Int32
+    var description: String { "the client read nothing for \(milliseconds) ms" }
 }
 
 /// Keeps the bytes of an asynchronous write alive until libuv's write callback.

@@ -100,6 +100,15 @@ struct ResponseFraming {
         }
     }
 
+    /// Whether framing a chunk of `count` bytes leaves the body open (it is not complete after it).
+    func leavesBodyOpen(after count: Int) -> Bool {
+        switch framing {
+        case .none: return false
+        case .length(let remaining): return remaining > count
+        case .chunked, .untilClose: return true
+        }
+    }
+
     /// Bytes the body may still carry when they are sent around this framing (`sendfile`):
     /// nil when this framing cannot carry raw bytes (chunked), 0 when it carries no body.
     var rawCapacity: Int? {

@@ -45,12 +45,16 @@ public protocol ResponseSource: AnyObject, Sendable {
 /// Where a source hands parts that cannot wait for the next pull: data the application writes
 /// while it runs. Pushed parts are sent in order, before the part the running ``ResponseSource/next(into:)``
 /// returns. On the loop thread they are queued and go out as soon as the application returns
-/// control; on an application thread, `push` waits until the loop has handed the part to the kernel
-/// (or queued it behind earlier writes).
+/// control, or, once more than a window of bytes is queued, at once: `push` then waits until the
+/// client took them (for at most the write timeout). On an application thread, `push` waits until
+/// the loop has handed the part to the kernel (or queued it behind earlier writes).
 public protocol PartSink: AnyObject {
     /// Sends a non-final `.head` or `.chunk` part. Throws ``ResponseAbandoned`` when the response
     /// can no longer be sent.
     func push(_ part: ResponsePart) throws
+    /// Whether pushing `part` now may wait (for the client or the loop): a gateway holding a lock
+    /// that other threads need (the GIL) lets go of it around such a push.
+    func mayWait(pushing part: ResponsePart) -> Bool
 }
 
 /// The response can no longer be sent: the client went away or the connection is being closed.

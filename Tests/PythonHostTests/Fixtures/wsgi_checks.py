@@ -133,6 +133,20 @@ def application(environ, start_response):
         write(b"two ")
         return [b"three"]
 
+    if path == "/write-big":
+        # n blocks written with write(); the count so far goes to the file `mark` every 16 blocks
+        # (the test watches it settle while its client reads nothing).
+        count, size = int(query["n"]), int(query.get("size", "65536"))
+        write = start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                                          ("Content-Length", str(count * size))])
+        block = b"w" * size
+        for index in range(count):
+            write(block)
+            if index % 16 == 0 and "mark" in query:
+                with open(query["mark"], "w") as marker:
+                    marker.write(str(index))
+        return []
+
     if path == "/write-str":
         write = start_response("200 OK", [("Content-Type", "text/plain")])
         try:
