@@ -16,7 +16,7 @@ TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-asan test-tsan test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -54,6 +54,22 @@ $(TEST_VENV)/installed: $(TEST_REQS)
 	/usr/bin/python3 -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(TEST_REQS)
 	touch $@
+
+# The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in its
+# own build folder. Tests see SWIFT_WSGI_SANITIZER (resident-memory bounds do not apply there); the
+# toolchain's backtracer stays off (under a sanitizer it can block a crashing child forever).
+SANITIZER_ENV := SWIFT_BACKTRACE=enable=no SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV))
+test-asan: deps test-venv
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=address \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/lsan.supp) \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps test-venv
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=thread \
+		TSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/tsan.supp):halt_on_error=1 \
+		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 # libFuzzer on the parser for FUZZ_SECONDS (default 60); crashes land in Fuzz/artifacts/.
 fuzz: deps

@@ -169,10 +169,25 @@ let package = Package(
             swiftSettings: strict
         ),
         // The in-memory tier: a real Connection (parser, response protocol, framing) driven from
-        // bytes through a transport in memory, with the Swift gateway behind it; no sockets.
+        // bytes through a transport in memory, with the Swift gateway behind it; no sockets. The
+        // harness is shared by the tests and the whole-connection fuzzer (debug builds only).
+        .target(
+            name: "ConnectionHarness",
+            dependencies: ["HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ConnectionHarness",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ConnectionTests",
-            dependencies: ["HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ConnectionHarness", "HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // libFuzzer over whole connections (Fuzz/run.sh connection builds it with the fuzzer
+        // sanitizer); a plain build replays input files given as arguments.
+        .executableTarget(
+            name: "connection-fuzzer",
+            dependencies: ["ConnectionHarness", "HTTPServerCore", "WSGI", "TestSupport"],
+            path: "Fuzz/ConnectionFuzzer",
             swiftSettings: strict
         ),
         // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.

@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 import WSGI
+@testable import ConnectionHarness
 @testable import HTTPServerCore
 
 /// A connection's turn hands its output to the loop's flush point (after the iteration's I/O

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import UVLoop
 import WSGI
+@testable import ConnectionHarness
 @testable import HTTPServerCore
 
 /// `close()` exactly once on every path, objects reused between requests, and zero-copy bodies.

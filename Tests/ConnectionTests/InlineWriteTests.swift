@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TestSupport
 import WSGI
+@testable import ConnectionHarness
 @testable import HTTPServerCore
 
 /// The legacy `write()` of an application on the loop thread: beyond a window its data goes out

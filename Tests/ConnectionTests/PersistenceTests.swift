@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 import WSGI
+@testable import ConnectionHarness
 @testable import HTTPServerCore
 
 /// Keep-alive, pipelining, closing: how one connection carries requests, with no socket.

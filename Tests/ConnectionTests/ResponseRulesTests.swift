@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TestSupport
 import WSGI
+@testable import ConnectionHarness
 @testable import HTTPServerCore
 
 /// The rules of a response (PEP 3333 and RFC 9112 framing) end to end through one connection, from

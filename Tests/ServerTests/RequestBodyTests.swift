@@ -79,7 +79,7 @@ import WSGIServer
         #expect(json["body"] == nil)
         // The echo app reads in 64 KiB blocks; the server held at most its 1 MiB threshold.
         let peak = ProcessMemory.resident(pid: pid, peak: true)
-        #expect(peak < 40 << 20, "peak RSS \(peak >> 20) MiB for a 50 MiB upload")
+        #expect(!ProcessMemory.isMeaningful || peak < 40 << 20, "peak RSS \(peak >> 20) MiB for a 50 MiB upload")
         demo.signal(SIGTERM)
         #expect(demo.waitForExit() == 0)
     }

@@ -81,7 +81,7 @@ import WSGIServer
         }
         let peak = ProcessMemory.resident(pid: pid)
         #expect(received > 1_000_000)
-        #expect(peak - baseline < 8 << 20, "RSS grew by \((peak - baseline) >> 20) MiB while streaming to a slow reader")
+        #expect(!ProcessMemory.isMeaningful || peak - baseline < 8 << 20, "RSS grew by \((peak - baseline) >> 20) MiB while streaming to a slow reader")
         demo.signal(SIGINT)
         #expect(demo.waitForExit() == 0)
     }

@@ -53,6 +53,15 @@ public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T)
 
 /// Memory of a process, from /proc.
 public enum ProcessMemory {
+    /// Whether resident memory tells about the server's own: not under AddressSanitizer or
+    /// ThreadSanitizer (`make test-asan`, `make test-tsan` set `SWIFT_WSGI_SANITIZER`), whose shadow
+    /// memory and freed-memory quarantine grow with every allocation. Their leak checks and the
+    /// plain `make test` cover memory there.
+    public static var isMeaningful: Bool { ProcessInfo.processInfo.environment["SWIFT_WSGI_SANITIZER"] == nil }
+
+    /// Resident set size in KiB (VmRSS), or peak (VmHWM).
+    public static func residentKiB(pid: Int32, peak: Bool = false) -> Int { resident(pid: pid, peak: peak) / 1024 }
+
     /// Resident set size in bytes (VmRSS), or peak (VmHWM).
     public static func resident(pid: Int32, peak: Bool = false) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }

@@ -32,6 +32,8 @@ public enum PythonFixtures {
         process.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath("swift-wsgi"))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let sanitizer = ServerProcess.sanitizerEnvironment(for: "swift-wsgi")
+        if !sanitizer.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(sanitizer) { $1 } }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -6,7 +6,7 @@ import Glibc
 public final class RawClient {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     public let fd: Int32

@@ -1,3 +1,4 @@
+#if DEBUG  // @testable imports: debug builds only (a release build of the package skips this)
 import Glibc
 @testable import HTTPServerCore
 import UVLoop
@@ -129,3 +130,4 @@ final class MemoryTransport: ConnectionTransport {
         return output
     }
 }
+#endif

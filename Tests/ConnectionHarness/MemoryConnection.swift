@@ -1,5 +1,5 @@
+#if DEBUG  // @testable imports: debug builds only (a release build of the package skips this)
 import Logging
-import Testing
 import TestSupport
 import UVLoop
 import WSGI
@@ -75,17 +75,20 @@ final class MemoryConnection {
             bytes.removeFirst(used)
             if bytes.isEmpty { break }
         }
-        #expect(bytes.isEmpty, "bytes after the last complete response: \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+        guard bytes.isEmpty else {
+            throw RawClient.Failure("bytes after the last complete response: \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+        }
         return found
     }
 
     /// The one response written so far.
     func response(head: Bool = false) throws -> HTTPResponse {
         let all = try responses(head: head)
-        try #require(all.count == 1, "\(all.count) responses: \(all)")
+        guard all.count == 1 else { throw RawClient.Failure("\(all.count) responses: \(all)") }
         return all[0]
     }
 
     /// The raw output so far, as text (taken).
     func rawOutput() -> String { String(decoding: transport.takeOutput(), as: UTF8.self) }
 }
+#endif
