@@ -71,7 +71,8 @@ test-tsan: deps test-venv
 		TSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/tsan.supp):halt_on_error=1 \
 		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
-# libFuzzer on the parser for FUZZ_SECONDS (default 60); crashes land in Fuzz/artifacts/.
+# libFuzzer on the parser and on whole connections, FUZZ_SECONDS each (default 60); crashes land in
+# Fuzz/artifacts/ (Fuzz/README.md).
 fuzz: deps
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
