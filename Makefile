@@ -16,7 +16,7 @@ TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-asan test-tsan test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-asan test-tsan soak soak-ci test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -62,7 +62,7 @@ SANITIZER_ENV := SWIFT_BACKTRACE=enable=no SWIFT_WSGI_TEST_VENV=$(abspath $(TEST
 test-asan: deps test-venv
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=address \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/lsan.supp) \
+		ASAN_OPTIONS=detect_leaks=1:suppressions=$(abspath Tests/Sanitizers/asan.supp) LSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/lsan.supp) \
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 
 test-tsan: deps test-venv
@@ -70,6 +70,18 @@ test-tsan: deps test-venv
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=thread \
 		TSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/tsan.supp):halt_on_error=1 \
 		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+# The release servers under a mixed hostile load, DURATION seconds per configuration (six: the demo
+# and swift-wsgi, inline, --threads, --workers), failing on growth, failed requests or deaths
+# (Soak/soak.py). soak-ci is the short pass CI runs: 10 s each, a minute in all.
+DURATION ?= 60
+soak: release
+	@$(ENSURE) wrk
+	Soak/soak.py --duration $(DURATION)
+
+soak-ci: release
+	@$(ENSURE) wrk
+	Soak/soak.py --duration 10 --sample 1
 
 # libFuzzer on the parser and on whole connections, FUZZ_SECONDS each (default 60); crashes land in
 # Fuzz/artifacts/ (Fuzz/README.md).

@@ -120,8 +120,8 @@ final class ServerLoop {
     private func connectionArrived(at index: Int, _ error: UVError?) {
         if let error {
             // EMFILE and friends: libuv already dropped that connection to keep the listener
-            // from spinning; the server goes on.
-            logger.warning("accept failed", metadata: ["error": "\(error)"])
+            // from spinning; the server goes on. A flood of them is a few lines a second.
+            context.refusalLog.log(logger, level: .warning, "accept failed; connection dropped", metadata: ["error": "\(error)"], now: context.now)
             return
         }
         guard connections.count < maxConnections else {
