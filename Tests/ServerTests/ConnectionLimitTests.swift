@@ -44,8 +44,9 @@ import WSGIServer
     }
 
     @Test func descriptorExhaustionIsSurvived() throws {
-        // 256 descriptors in all and 1000 clients: the server must neither crash nor spin, log the
-        // dropped connections a few lines a second (not one each), and recover.
+        // 256 descriptors in all and 1000 clients: the server must neither crash nor spin; it caps
+        // its connections below the descriptor limit (the rest wait in the kernel's backlog), logs
+        // that a few lines a second at most (not one per connection), and recovers.
         let demo = try ServerProcess(
             ["/usr/bin/prlimit", "--nofile=256:256", ServerProcess.binaryPath(), "--bind", "127.0.0.1:0"],
             executable: "/usr/bin/env", captureLog: true
@@ -53,7 +54,7 @@ import WSGIServer
         var clients: [RawClient] = []
         for _ in 0..<1000 { if let client = try? RawClient(port: demo.port) { clients.append(client) } }
         for client in clients { try? client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
-        #expect(demo.waitForLog("accept failed"))
+        #expect(demo.waitForLog("accepting paused"))
         clients.removeAll()
         // Once the server has seen those connections close it has descriptors again: a new
         // connection is served (one accepted while it was still out of them is dropped, so retry).
@@ -65,7 +66,7 @@ import WSGIServer
         #expect(recovered)
         demo.signal(SIGTERM)
         #expect(demo.waitForExit() == 0)
-        let dropped = demo.log.components(separatedBy: "accept failed").count - 1
-        #expect(dropped < 200, "\(dropped) lines for dropped connections")
+        let lines = demo.log.split(separator: "\n").filter { $0.contains("accepting paused") || $0.contains("accept failed") }
+        #expect(lines.count < 100, "\(lines.count) lines about shed connections")
     }
 }

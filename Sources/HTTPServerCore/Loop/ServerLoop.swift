@@ -126,7 +126,9 @@ final class ServerLoop {
         }
         guard connections.count < maxConnections else {
             // Not accepting makes libuv stop polling the listener: clients wait in the backlog.
-            if deferredAccepts.isEmpty { logger.warning("connection limit reached; accepting paused", metadata: ["limit": "\(maxConnections)"]) }
+            if deferredAccepts.isEmpty {
+                context.refusalLog.log(logger, level: .warning, "connection limit reached; accepting paused", metadata: ["limit": "\(maxConnections)"], now: context.now)
+            }
             if !deferredAccepts.contains(index) { deferredAccepts.append(index) }
             return
         }
