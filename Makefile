@@ -57,19 +57,27 @@ $(TEST_VENV)/installed: $(TEST_REQS)
 
 # The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in its
 # own build folder. Tests see SWIFT_WSGI_SANITIZER (resident-memory bounds do not apply there); the
-# toolchain's backtracer stays off (under a sanitizer it can block a crashing child forever).
+# toolchain's backtracer stays off (under a sanitizer it can block a crashing child forever). Every
+# process writes its reports into the build folder's reports/ (log_path), so that those of servers
+# whose standard error a test discards count too: any report fails the target.
 SANITIZER_ENV := SWIFT_BACKTRACE=enable=no SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV))
+SUPPRESSIONS  := $(abspath Tests/Sanitizers)
 test-asan: deps test-venv
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	rm -rf .build-asan/reports && mkdir -p .build-asan/reports
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=address \
-		ASAN_OPTIONS=detect_leaks=1:suppressions=$(abspath Tests/Sanitizers/asan.supp) LSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/lsan.supp) \
-		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+		ASAN_OPTIONS=detect_leaks=1:suppressions=$(SUPPRESSIONS)/asan.supp:log_path=$(abspath .build-asan/reports)/asan \
+		LSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/lsan.supp \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan; \
+		status=$$?; Tests/Sanitizers/check-reports.sh .build-asan/reports && exit $$status
 
 test-tsan: deps test-venv
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=thread \
-		TSAN_OPTIONS=suppressions=$(abspath Tests/Sanitizers/tsan.supp):halt_on_error=1 \
-		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+		TSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/tsan.supp:halt_on_error=0:log_path=$(abspath .build-tsan/reports)/tsan \
+		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan; \
+		status=$$?; Tests/Sanitizers/check-reports.sh .build-tsan/reports && exit $$status
 
 # The release servers under a mixed hostile load, DURATION seconds per configuration (six: the demo
 # and swift-wsgi, inline, --threads, --workers), failing on growth, failed requests or deaths
