@@ -61,6 +61,41 @@ import TestSupport
         #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
+    /// With application threads `wsgi.input` streams: a large upload (1 GiB, or
+    /// `SWIFT_WSGI_UPLOAD_GIB`) passes through an application that hashes it as it arrives, with
+    /// flat memory and nothing spooled.
+    @Test func aLargeUploadStreamsThroughAHashingApplication() throws {
+        let gibibytes = Int(ProcessInfo.processInfo.environment["SWIFT_WSGI_UPLOAD_GIB"] ?? "") ?? 1
+        let blocks = gibibytes * 16384
+        let server = try PythonFixtures.serve(["wsgi_checks", "--threads", "2"])
+        let pid = server.process.processIdentifier
+        #expect(try get(server, "/").bodyText == "checks")
+        let before = ProcessMemory.residentKiB(pid: pid)
+        let block = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        let client = try RawClient(port: server.port)
+        try client.send("POST /hash HTTP/1.1\r\nHost: x\r\nContent-Length: \(blocks * block.count)\r\n\r\n")
+        for _ in 0..<blocks { try client.send(block) }
+        let response = try client.readResponse(timeout: 60)
+        let expected = try Self.crc32(ofBlocks: blocks)
+        #expect(response.bodyText == "\(blocks * block.count) \(expected)")
+        let peak = ProcessMemory.residentKiB(pid: pid, peak: true)
+        #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
+    }
+
+    /// The CRC-32 of `count` copies of the test's 64 KiB block, from Python's zlib.
+    static func crc32(ofBlocks count: Int) throws -> String {
+        let script = "import zlib\nb = bytes((i * 31 + (i >> 8)) & 255 for i in range(65536))\nc = 0\nfor _ in range(\(count)):\n    c = zlib.crc32(b, c)\nprint(c)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = process.waitForExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test func aClientThatReadsNothingStopsThePulling() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
         let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)

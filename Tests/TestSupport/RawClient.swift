@@ -80,6 +80,21 @@ public final class RawClient {
         }
     }
 
+    /// Sends as much of `bytes` as the socket takes within `timeout` seconds (a peer that stops
+    /// reading fills it); returns how many bytes went.
+    public func send(_ bytes: [UInt8], within timeout: Double) throws -> Int {
+        var offset = 0
+        var watched = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        while offset < bytes.count {
+            guard poll(&watched, 1, Int32(timeout * 1000)) > 0 else { break }
+            let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count < 0 && errno == EAGAIN { continue }
+            guard count > 0 else { throw Failure("send failed: errno \(errno)") }
+            offset += count
+        }
+        return offset
+    }
+
     /// Sends FIN (the client is done sending, still reading).
     public func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
 

@@ -8,6 +8,12 @@ extension Connection {
     /// more bytes are needed, or the request was refused (false).
     func parse(_ view: UnsafeRawBufferPointer, consumed: inout Int) -> Bool {
         while true {
+            if state == .readingBody && exchange.body?.wantsMore == false {
+                // The application reads slower than the client sends: hold the client back (the
+                // bytes wait in the input buffer, then in the kernel) until a read frees room.
+                arm(.none)
+                return false
+            }
             let rest = UnsafeRawBufferPointer(rebasing: view[consumed...])
             // After a head, the parser completes a message without body with no further byte.
             if rest.isEmpty && state != .readingBody {
@@ -67,13 +73,21 @@ extension Connection {
             return
         }
         let hasBody = parser.head.isChunked || (parser.head.contentLength ?? 0) > 0
-        if hasBody {
+        let streams = hasBody && context.resumeConnection != nil
+        if streams, let resume = context.resumeConnection {
+            // Application threads: the application starts now and reads the body as it arrives;
+            // 100 Continue waits for its first read.
+            let id = self.id
+            let body = StreamedBody(expectsContinue: parser.head.expectation == .continue) { resume(id) }
+            exchange.body = RequestBody(.streamed(body))
+        } else if hasBody {
             let configuration = context.configuration
-            exchange.body = RequestBody(
+            let body = SpooledBody(
                 memoryThreshold: configuration.bodyMemoryThreshold,
                 spoolDirectory: configuration.spoolDirectory,
                 expectedLength: parser.head.contentLength
             )
+            exchange.body = RequestBody(.spooled(body))
             if parser.head.expectation == .continue {
                 context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
             }
@@ -81,6 +95,7 @@ extension Connection {
         exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
         state = .readingBody
         arm(hasBody ? .bodyRead : .none)
+        if streams { runOnPool() }
     }
 
     func receiveBody(_ bytes: UnsafeRawBufferPointer) {
@@ -93,16 +108,39 @@ extension Connection {
         }
     }
 
-    /// The request is complete: its response starts, on this thread or on the pool.
+    /// The request is complete: its response starts, on this thread or on the pool (where it may
+    /// have started already, reading the body as it arrived).
     func startResponse() {
         exchange.body?.finish()
         exchange.body = nil
         state = .responding
         arm(.none)
+        runOnPool()
+    }
+
+    /// Hands the application's side to an application thread, when there are some and it is not
+    /// there yet.
+    private func runOnPool() {
         if let runOnPool = context.runOnPool, let source = exchange.source {
             exchange.source = nil
             exchange.channel = runOnPool(source, self)
         }
+    }
+
+    /// An application thread had news while the body still arrives: its read waits for
+    /// `100 Continue`, or it answered already. In that case the rest of the body is not received
+    /// (later reads fail) and the connection closes after the response, so that the unread bytes are
+    /// never taken for a request.
+    func bodyReaderNeedsAttention() {
+        if exchange.body?.takeContinueRequest() == true {
+            context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
+        }
+        guard exchange.channel?.hasPart == true else { return }
+        exchange.body?.abandon("the response started before the body was read")
+        exchange.body = nil
+        exchange.request.keepAlive = false
+        state = .responding
+        arm(.none)
     }
 
     /// Answers with an error status and finishes: nothing after a refused request is ever read.

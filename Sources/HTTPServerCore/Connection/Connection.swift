@@ -145,9 +145,14 @@ final class Connection: PartSink {
         close()
     }
 
-    /// A part from the application thread is waiting (pool mode).
+    /// An application thread has news (pool mode): a part is waiting, or a read of the request
+    /// body freed room or waits for `100 Continue`.
     func resume() {
-        guard state == .responding else { return }
+        switch state {
+        case .responding: break
+        case .readingBody where exchange.channel != nil: bodyReaderNeedsAttention()
+        default: return
+        }
         advanceBufferedInput()
         settle()
     }

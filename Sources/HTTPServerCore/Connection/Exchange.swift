@@ -26,7 +26,9 @@ struct Exchange {
     var source: (any ResponseSource)?
     /// With application threads, once the response started: where its parts arrive.
     var channel: PoolChannel?
-    /// The request body while it arrives.
+    /// The request body while it arrives. (With application threads the application may already
+    /// be reading it: ``channel`` is then set while the connection is still in
+    /// ``Connection/State/readingBody``.)
     var body: RequestBody?
     var request = RequestSummary()
     /// Decided by the response head; nil until it arrived.
@@ -38,6 +40,7 @@ struct Exchange {
     mutating func close() {
         let source = self.source.take()
         let channel = self.channel.take()
+        body?.abandon("the exchange ended before the body arrived")
         body = nil
         framing = nil
         step = .pull

@@ -59,6 +59,9 @@ final class LoopContext {
     /// Runs `source` on an application thread for `connection`; nil when applications run on the
     /// loop thread.
     var runOnPool: ((any ResponseSource, Connection) -> PoolChannel)?
+    /// Makes the loop call a connection's ``Connection/resume()`` (any thread); set with
+    /// ``runOnPool``, for what application threads tell a connection besides parts.
+    var resumeConnection: (@Sendable (Int) -> Void)?
     /// The server should stop gracefully (a monitor's budget is spent).
     var requestStop: () -> Void = {}
 

@@ -5,8 +5,9 @@ import UVLoop
 /// the loop read them (`uv_async_send`, the one cross-thread door of a libuv loop).
 final class LoopMailbox: Sendable {
     enum Message: Sendable {
-        /// A pool thread produced a part for this connection.
-        case partReady(connectionID: Int)
+        /// An application thread has news for this connection: a part, or a read of the request
+        /// body that freed room or waits for `100 Continue`.
+        case resume(connectionID: Int)
         case shutdown(graceful: Bool)
     }
 

@@ -57,6 +57,9 @@ final class PoolChannel: PartSink, Sendable {
         return delivered
     }
 
+    /// Loop thread: whether a part waits to be taken.
+    var hasPart: Bool { state.withLock { $0.part != nil } }
+
     /// Loop thread: the waiting part, or nil (then the application is asked for the next one and
     /// the loop is woken when it arrives).
     func takePart() -> ResponsePart? {

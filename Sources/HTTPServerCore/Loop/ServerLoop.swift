@@ -61,8 +61,10 @@ final class ServerLoop {
         context.connectionClosed = { [unowned self] connection in self.connectionDidClose(connection) }
         if let pool {
             let mailbox = self.mailbox
+            let resume: @Sendable (Int) -> Void = { id in mailbox.post(.resume(connectionID: id)) }
+            context.resumeConnection = resume
             context.runOnPool = { source, connection in
-                let channel = PoolChannel(connectionID: connection.id) { id in mailbox.post(.partReady(connectionID: id)) }
+                let channel = PoolChannel(connectionID: connection.id, wake: resume)
                 pool.submit { channel.run(source) }
                 return channel
             }
@@ -181,7 +183,7 @@ final class ServerLoop {
     private func handleMail() {
         for message in mailbox.takeMail() {
             switch message {
-            case .partReady(let id):
+            case .resume(let id):
                 connections[id]?.resume()
             case .shutdown(let graceful):
                 beginShutdown(graceful: graceful)

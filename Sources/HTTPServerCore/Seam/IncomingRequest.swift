@@ -8,8 +8,9 @@ public struct IncomingRequest {
     public let head: RequestHead
     /// The bytes of the head, from offset 0 through the empty line that ends it (`head.length`).
     public let bytes: UnsafeRawBufferPointer
-    /// The body, nil when the request has none (the common case costs no object). It is complete
-    /// (fully received) by the time the source's first `next` runs.
+    /// The body, nil when the request has none (the common case costs no object). Without
+    /// application threads it is complete (fully received) by the time the source's first `next`
+    /// runs; with them the application starts at once and its reads wait for the client.
     public let body: RequestBody?
     /// Whether the method is `HEAD` (the response then carries no body).
     public let isHead: Bool

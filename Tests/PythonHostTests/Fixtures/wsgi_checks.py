@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+import zlib
 from urllib.parse import parse_qs
 
 closed = {"count": 0}
@@ -146,6 +147,17 @@ def application(environ, start_response):
                 with open(query["mark"], "w") as marker:
                     marker.write(str(index))
         return []
+
+    if path == "/hash":
+        # Reads the body in 64 KiB blocks as it arrives; answers its size and CRC-32.
+        stream, size, crc = environ["wsgi.input"], 0, 0
+        while True:
+            block = stream.read(65536)
+            if not block:
+                break
+            size += len(block)
+            crc = zlib.crc32(block, crc)
+        return _text(start_response, f"{size} {crc}")
 
     if path == "/write-str":
         write = start_response("200 OK", [("Content-Type", "text/plain")])

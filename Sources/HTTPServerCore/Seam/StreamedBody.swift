@@ -1,0 +1,153 @@
+import SharedBytes
+
+/// A request body the application reads while it arrives: with application threads, the
+/// application starts as soon as the head is in, and its reads wait for the client (gunicorn's
+/// gthread workers read the socket the same way). Memory stays bounded: once ``window`` bytes wait
+/// unread, the loop stops taking body bytes (``wantsMore``) and the client is held back by TCP; a
+/// read that frees room wakes the loop again.
+///
+/// `Expect: 100-continue` is answered when the application first waits for body bytes, not
+/// before: an application that answers without reading (a 401, a 413) spares the client the upload.
+///
+/// Threads: the loop thread appends, finishes and abandons; one application thread reads. All
+/// state is behind one lock with a condition the reader waits on; `wake` (any thread) makes the
+/// loop look at the connection again (``Connection/resume()``).
+final class StreamedBody: Sendable {
+    /// Unread bytes the loop buffers before it stops taking more.
+    static let window = 256 * 1024
+
+    private struct State {
+        /// Received bytes; the unread ones start at `start`.
+        var buffer: [UInt8] = []
+        var start = 0
+        var isFinished = false
+        /// Set when the body can no longer be read: why.
+        var failure: String?
+        /// The loop stopped taking bytes because the window was full.
+        var loopPaused = false
+        var expectsContinue: Bool
+        /// The reader waited for bytes: the loop sends `100 Continue` (once).
+        var continueWanted = false
+
+        var unread: Int { buffer.count - start }
+    }
+
+    private let state: LockedValue<State>
+    private let wake: @Sendable () -> Void
+
+    init(expectsContinue: Bool, wake: @escaping @Sendable () -> Void) {
+        state = LockedValue(State(expectsContinue: expectsContinue))
+        self.wake = wake
+    }
+
+    // MARK: The loop's side
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        state.withLock { $0.buffer.append(contentsOf: bytes) }
+    }
+
+    /// Whether the loop may take more body bytes now; false records that it paused, so that the
+    /// next read freeing room wakes it.
+    var wantsMore: Bool {
+        state.withLock { state in
+            guard state.unread >= StreamedBody.window else { return true }
+            state.loopPaused = true
+            return false
+        }
+    }
+
+    func finish() {
+        state.withLock { $0.isFinished = true }
+    }
+
+    /// The body will not be received (the client went away, the response started first, the
+    /// request timed out): reads from now on fail with `reason`.
+    func abandon(_ reason: String) {
+        state.withLock { state in
+            if !state.isFinished && state.failure == nil { state.failure = reason }
+        }
+    }
+
+    /// True once, when the application waits for bytes of a body whose client waits for
+    /// `100 Continue`.
+    func takeContinueRequest() -> Bool {
+        state.withLock { state in
+            guard state.continueWanted else { return false }
+            state.continueWanted = false
+            state.expectsContinue = false
+            return true
+        }
+    }
+
+    // MARK: The application's side
+
+    /// Up to `size` bytes (all that remains when `size < 0`); fewer only at the end. Waits for the
+    /// client as long as needed (the loop's body timeout ends a silent one).
+    func read(_ size: Int) throws -> Bytes {
+        let wanted = size < 0 ? Int.max : size
+        var collected: [UInt8] = []
+        while collected.count < wanted, let piece = try take(upTo: wanted - collected.count, line: false) {
+            collected += piece
+        }
+        return Bytes(collected)
+    }
+
+    /// One line including its `\n`, cut at `size` bytes when `size >= 0`; empty at the end.
+    func readline(_ size: Int) throws -> Bytes {
+        let limit = size < 0 ? Int.max : size
+        var collected: [UInt8] = []
+        while collected.count < limit, collected.last != UInt8(ascii: "\n"), let piece = try take(upTo: limit - collected.count, line: true) {
+            collected += piece
+        }
+        return Bytes(collected)
+    }
+
+    /// Whether a read of `size` bytes (a line when `line`) would wait for the client now: a gateway
+    /// holding a lock other threads need (the GIL) lets go of it around such a read. Once false it
+    /// stays false (bytes only accumulate until this reader takes them).
+    func readWouldWait(_ size: Int, line: Bool) -> Bool {
+        state.withLock { state in
+            guard !state.isFinished, state.failure == nil else { return false }
+            let limit = size < 0 ? Int.max : size
+            if state.unread >= limit { return false }
+            return !(line && state.buffer[state.start...].contains(UInt8(ascii: "\n")))
+        }
+    }
+
+    /// Waits for unread bytes (or the end), then takes up to `limit` of them (through the first
+    /// LF when `line`). nil at the end of the body.
+    private func take(upTo limit: Int, line: Bool) throws -> [UInt8]? {
+        let asksForContinue = state.withLock { state -> Bool in
+            guard state.unread == 0, !state.isFinished, state.expectsContinue, !state.continueWanted else { return false }
+            state.continueWanted = true
+            return true
+        }
+        if asksForContinue { wake() }
+        let (piece, freedRoom) = try state.wait(until: { $0.unread > 0 || $0.isFinished || $0.failure != nil }) { state -> ([UInt8]?, Bool) in
+            if let failure = state.failure { throw BodyUnavailable(reason: failure) }
+            guard state.unread > 0 else { return (nil, false) }
+            var count = min(limit, state.unread)
+            if line, let newline = state.buffer[state.start..<(state.start + count)].firstIndex(of: UInt8(ascii: "\n")) {
+                count = newline - state.start + 1
+            }
+            let piece = Array(state.buffer[state.start..<(state.start + count)])
+            state.start += count
+            if state.start >= 64 * 1024 && state.start * 2 >= state.buffer.count {
+                state.buffer.removeFirst(state.start)
+                state.start = 0
+            }
+            let freedRoom = state.loopPaused && state.unread < StreamedBody.window
+            if freedRoom { state.loopPaused = false }
+            return (piece, freedRoom)
+        }
+        if freedRoom { wake() }
+        return piece
+    }
+}
+
+/// A read of a body that can no longer arrive (the client went away, the response started before
+/// the application read it all, the request timed out).
+public struct BodyUnavailable: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "the request body is not available: \(reason)" }
+}
