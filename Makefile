@@ -91,7 +91,7 @@ soak-ci: release
 	@$(ENSURE) wrk
 	Soak/soak.py --duration 10 --sample 1
 
-# libFuzzer on the parser and on whole connections, FUZZ_SECONDS each (default 60); crashes land in
+# libFuzzer on the parser and on whole connections (Swift gateway, Python host), FUZZ_SECONDS each (default 60); crashes land in
 # Fuzz/artifacts/ (Fuzz/README.md).
 fuzz: deps
 	Fuzz/run.sh $(FUZZ_SECONDS)

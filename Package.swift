@@ -182,13 +182,22 @@ let package = Package(
             dependencies: ["ConnectionHarness", "HTTPServerCore", "WSGIServer", "WSGI", "UVLoop", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // libFuzzer over whole connections (Fuzz/run.sh connection builds it with the fuzzer
-        // sanitizer); a plain build replays input files given as arguments.
+        // libFuzzer over whole connections, with the Swift gateway and with the Python host
+        // (Fuzz/run.sh builds them with the fuzzer sanitizer); a plain build replays input files
+        // given as arguments.
         .executableTarget(
             name: "connection-fuzzer",
             dependencies: ["ConnectionHarness", "HTTPServerCore", "WSGI", "TestSupport"],
             path: "Fuzz/ConnectionFuzzer",
             swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "python-fuzzer",
+            dependencies: ["ConnectionHarness", "HTTPServerCore", "PythonHost", "CPython", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Fuzz/PythonFuzzer",
+            exclude: ["fuzz_app.py"],
+            swiftSettings: strict,
+            linkerSettings: staticPython
         ),
         // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.
         .testTarget(

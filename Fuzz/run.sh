@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# libFuzzer on HTTP1Parser and on whole connections (see Fuzz/README.md).
+# libFuzzer on HTTP1Parser and on whole connections, with the Swift gateway and with the Python host
+# (see Fuzz/README.md).
 #
-#   Fuzz/run.sh SECONDS [TARGET]   build, then fuzz each target (or TARGET: parser, connection) for
+#   Fuzz/run.sh SECONDS [TARGET]   build, then fuzz each target (or TARGET: parser, connection, python) for
 #                                  SECONDS over its committed corpus (new inputs kept in
 #                                  Fuzz/work/<target>-corpus, which later runs start from too)
 #   Fuzz/run.sh ci [TARGET]        build, run every committed seed, then ~25 s of mutation from them
@@ -18,10 +19,10 @@ artifacts="${FUZZ_ARTIFACTS:-$here/artifacts}"
 SWIFT="${SWIFT:-swift}"
 SWIFTC="${SWIFTC:-swiftc}"
 mode="${1:-60}"
-targets="${2:-parser connection}"
+targets="${2:-parser connection python}"
 case "$mode" in
     ci | build | [0-9]*) ;;
-    *) echo "usage: $0 SECONDS|ci|build [parser|connection]" >&2; exit 2 ;;
+    *) echo "usage: $0 SECONDS|ci|build [parser|connection|python]" >&2; exit 2 ;;
 esac
 mkdir -p "$work/lib" "$artifacts"
 
@@ -34,13 +35,15 @@ build_parser() {
         "$root/Tests/HTTP1ParserTests/SplitMix64.swift"
 }
 
-# The connection target through SwiftPM (it needs the package's modules, tested internals
-# included: a debug build), in its own build folder.
-build_connection() {
-    "$SWIFT" build --package-path "$root" --scratch-path "$root/.build-fuzz" --product connection-fuzzer \
+# The connection targets through SwiftPM (they need the package's modules, tested internals
+# included: a debug build), in their own build folder.
+build_swiftpm() {
+    "$SWIFT" build --package-path "$root" --scratch-path "$root/.build-fuzz" --product "$1-fuzzer" \
         --sanitize=fuzzer --sanitize=address -Xswiftc -DLIBFUZZER
-    cp "$root/.build-fuzz/debug/connection-fuzzer" "$work/connection-fuzzer"
+    cp "$root/.build-fuzz/debug/$1-fuzzer" "$work/$1-fuzzer"
 }
+build_connection() { build_swiftpm connection; }
+build_python() { build_swiftpm python; }
 
 # A failed check is a Swift trap: let libFuzzer catch it at once instead of the Swift backtracer.
 export SWIFT_BACKTRACE=enable=no
@@ -48,12 +51,17 @@ for target in $targets; do
     case "$target" in
         parser) corpus="$here/corpus"; options=(-dict="$here/http.dict" -max_len=4096) ;;
         connection) corpus="$here/connection-corpus"; options=(-dict="$here/http.dict" -max_len=2048) ;;
+        # CPython keeps caches and free lists across inputs and its interpreter to the end of the
+        # process: libFuzzer's per-input leak check and LeakSanitizer at exit would report them, so
+        # both are off here (the soak's live-object count watches Python's side).
+        python) corpus="$here/python-corpus"; options=(-dict="$here/http.dict" -max_len=2048 -detect_leaks=0) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     echo "building the $target fuzzer into $work" >&2
     "build_$target"
     [ "$mode" = build ] && continue
     options+=(-artifact_prefix="$artifacts/$target-" -print_final_stats=1)
+    if [ "$target" = python ]; then export ASAN_OPTIONS=detect_leaks=0; else unset ASAN_OPTIONS; fi
     if [ "$mode" = ci ]; then
         # A scratch output corpus: the run depends only on the committed seeds.
         scratch="$(mktemp -d "$work/ci.XXXXXX")"

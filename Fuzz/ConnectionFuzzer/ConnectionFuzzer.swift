@@ -13,7 +13,7 @@
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneConnection(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
-    guard let input = ConnectionFuzzInput(UnsafeBufferPointer(start: data, count: count)) else { return 0 }
+    guard let input = FuzzInput(UnsafeBufferPointer(start: data, count: count)) else { return 0 }
     let whole = ConnectionRun(input, pieces: [input.stream.count])
     let cut = ConnectionRun(input, pieces: input.pieces())
     // Split independence: the same requests reached the application and got the same answers.

@@ -5,11 +5,6 @@ import WSGI
 @testable import ConnectionHarness
 @testable import HTTPServerCore
 
-/// A broken rule: a crash libFuzzer records, with the reason.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError(message()) }
-}
-
 /// What the fuzzing application saw of one request.
 struct SeenRequest: Equatable, CustomStringConvertible {
     var method: String
@@ -69,14 +64,13 @@ final class Pieces: @unchecked Sendable {
     func next() -> Bytes? { rest.popFirst() }
 }
 
-/// One run of an input: the stream delivered in `pieces`, then FIN if asked, then the socket
-/// drained until nothing moves. Checks every rule that holds for one run:
+/// One run of an input: the stream delivered in `pieces` (``MemoryConnection/deliver(_:in:)``).
+/// Checks every rule that holds for one run:
 /// - the output is a sequence of well-formed responses (`HTTPResponse.parse`, strict on framing),
-///   nothing left over;
-/// - exactly one response per request the application accepted, in order, each its own answer
-///   (status 200, the body the application made from that request); at most one more, a refusal
-///   by the server (4xx/5xx), last;
-/// - nothing after a response with `Connection: close`, and after it the server half-closed;
+///   nothing left over, none cut short;
+/// - the sequence rules of ``checkSequence(_:cut:accepted:ended:)`` (one response per accepted
+///   request, a refusal only last, nothing after `Connection: close`), each response its own
+///   request's answer (status 200, the body the application made from that request);
 /// - every body the application returned was closed exactly once;
 /// - the connection never stays stuck in the middle of a response.
 /// `seen` and `answers` (responses with their Date header removed, interim 100s dropped) are kept
@@ -85,7 +79,7 @@ struct ConnectionRun {
     let seen: [SeenRequest]
     let answers: [String]
 
-    init(_ input: ConnectionFuzzInput, pieces: [Int]) {
+    init(_ input: FuzzInput, pieces: [Int]) {
         let log = ApplicationLog()
         let client: MemoryConnection
         do {
@@ -93,76 +87,27 @@ struct ConnectionRun {
         } catch {
             fatalError("harness: \(error)")
         }
-        if input.slowSocket { client.transport.takesAtMost = 7 }
-        var offset = 0
-        for size in pieces where client.transport.isReading {
-            client.send(Array(input.stream[offset..<offset + size]))
-            offset += size
-            ConnectionRun.settle(client)
-        }
-        if input.sendsFIN && !client.transport.isClosed {
-            client.sendEOF()
-            ConnectionRun.settle(client)
-        }
-        check(client.state != .responding, "the connection is stuck responding")
-
+        client.deliver(input, in: pieces)
         let responses: [HTTPResponse]
         do {
-            responses = try ConnectionRun.responses(client.transport.takeOutput(), to: log.seen, atEOF: client.transport.isShutDown || client.transport.isClosed)
+            let requests = log.seen
+            let output = try client.fuzzedResponses { $0 < requests.count && requests[$0].method == "HEAD" }
+            check(!output.cut, "a response cut short (the application never fails)")
+            responses = output.responses
         } catch {
             fatalError("malformed output: \(error)")
         }
         let seen = log.seen
-        check(responses.count == seen.count || responses.count == seen.count + 1,
-              "\(responses.count) responses to \(seen.count) accepted requests")
+        checkSequence(responses, cut: false, accepted: seen.count, ended: client.transport.isShutDown || client.transport.isClosed)
         for (response, request) in zip(responses, seen) {
             check(response.status == 200, "an accepted request answered \(response.status)")
             guard request.method != "HEAD" else { continue }
             let expected = Array("\(request)\n".utf8) + (request.path.hasPrefix("/len") || request.path.hasPrefix("/write") ? [] : Array("then ".utf8)) + request.body
             check(response.body == expected, "response to \(request) is not its own: \(response.bodyText.debugDescription)")
         }
-        if responses.count > seen.count, let refusal = responses.last {
-            check(refusal.status >= 400, "an extra response that is not a refusal: \(refusal.status)")
-            check(refusal.header("Connection") == "close", "a refusal that keeps the connection")
-        }
-        if let closing = responses.firstIndex(where: { $0.header("Connection") == "close" }) {
-            check(closing == responses.count - 1, "a response after Connection: close")
-            check(client.transport.isShutDown || client.transport.isClosed, "no FIN after Connection: close")
-        }
         check(log.closes == seen.count, "\(log.closes) bodies closed for \(seen.count) requests")
         self.seen = seen
-        answers = responses.map { response in
-            let headers = response.headers.filter { $0.0 != "Date" }.map { "\($0.0): \($0.1)" }
-            return "\(response.status) \(headers) \(response.bodyText.debugDescription)"
-        }
-    }
-
-    /// Lets the loop's deferred work and the socket's pending events run until nothing changes.
-    private static func settle(_ client: MemoryConnection) {
-        for _ in 0..<64 {
-            let before = client.transport.output.count
-            client.flushPoint()
-            client.transport.drain()
-            if client.transport.takesAtMost != .max { client.transport.takesAtMost = 7 }
-            if client.transport.output.count == before && !client.transport.hasQueuedWrites { return }
-        }
-    }
-
-    /// Parses `bytes` into responses, dropping interim 100 responses; the responses to HEAD
-    /// requests of `requests` have no body.
-    private static func responses(_ bytes: [UInt8], to requests: [SeenRequest], atEOF: Bool) throws -> [HTTPResponse] {
-        var rest = bytes[...]
-        var found: [HTTPResponse] = []
-        while !rest.isEmpty {
-            let index = found.count
-            let head = index < requests.count && requests[index].method == "HEAD"
-            guard let (response, used) = try HTTPResponse.parse(Array(rest), head: head, atEOF: atEOF) else {
-                throw RawClient.Failure("an incomplete response after \(found.count): \(String(decoding: rest, as: UTF8.self).debugDescription)")
-            }
-            rest = rest.dropFirst(used)
-            if response.status != 100 { found.append(response) }
-        }
-        return found
+        answers = ConnectionHarness.answers(responses)
     }
 }
 #endif

@@ -17,9 +17,17 @@ final class MemoryConnection {
     /// Times the connection's close callback reached the loop.
     private(set) var closeCallbacks = 0
 
+    /// The Swift gateway serving `app`.
     /// - Parameter deferring: the connection's output waits for the loop's flush point
     ///   (``flushPoint()``), as in a running loop; otherwise each turn flushes at once.
-    init(app: @escaping Application, deferring: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    convenience init(app: @escaping Application, deferring: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        try self.init(deferring: deferring, configure: configure) { configuration in
+            Gateway(context: GatewayContext(application: app, scriptName: "", extra: [:], logger: configuration.logger))
+        }
+    }
+
+    /// Any runtime's `Responder` (the Python host's, say), made from the final configuration.
+    init(deferring: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }, responder: (ServerConfiguration) -> any Responder) throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 8000)
         configuration.logger = TestServer.quietLogger()
         configure(&configuration)
@@ -28,8 +36,7 @@ final class MemoryConnection {
             software: configuration.serverSoftware, urlScheme: "http", host: configuration.host,
             applicationThreads: 0, multithread: false, multiprocess: false
         )
-        let gateway = Gateway(context: GatewayContext(application: app, scriptName: "", extra: [:], logger: configuration.logger))
-        context = LoopContext(loop: loop, configuration: configuration, responder: gateway, serverInfo: server)
+        context = LoopContext(loop: loop, configuration: configuration, responder: responder(configuration), serverInfo: server)
         context.defersFlushes = deferring
         let info = ConnectionInfo(remoteAddress: "192.0.2.7", remotePort: 40000, localAddress: "127.0.0.1", localPort: 8000)
         connection = Connection(id: 1, context: context, transport: transport, info: info)
