@@ -108,6 +108,51 @@ import WSGIServer
         #expect(demo.waitForExit() == 0)
     }
 
+    @Test func aWorkerKilledMidRequestIsReplacedWhileTheOtherServes() throws {
+        let demo = try ServerProcess(["--app", "echo", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
+        #expect(demo.waitForLog("worker started", count: 2))
+        // A response in progress: 200 chunks, 50 ms apart.
+        let victim = try RawClient(port: demo.port)
+        try victim.send("GET /stream?n=200&size=10&delay_ms=50 HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try victim.receiveSome()
+        let worker = try #require(Self.worker(serving: victim, master: demo.process.processIdentifier))
+        kill(worker, SIGKILL)
+        // The client sees its response cut (no terminating chunk), the rest of the service goes on.
+        var received: [UInt8] = []
+        while let data = try? victim.receiveSome(timeout: 5), !data.isEmpty { received += data }
+        #expect(!String(decoding: received, as: UTF8.self).hasSuffix("0\r\n\r\n"))
+        for index in 0..<20 {
+            #expect(try requestOnce(port: demo.port, path: "/after/\(index)").status == 200)
+        }
+        #expect(demo.waitForLog("worker died; starting a replacement"))
+        #expect(demo.waitForLog("worker started", count: 3))
+        demo.signal(SIGTERM)
+        #expect(demo.waitForExit() == 0)
+    }
+
+    /// The worker (a child of `master`) holding the server's end of `client`'s connection, found
+    /// through /proc: the socket whose remote port is the client's port, among the workers' files.
+    static func worker(serving client: RawClient, master: Int32) -> Int32? {
+        let port = String(client.localPort, radix: 16, uppercase: true)
+        let suffix = ":" + String(repeating: "0", count: max(0, 4 - port.count)) + port
+        // Read to the end: /proc files report no size, and a one-page read would cut the table.
+        guard let table = FileHandle(forReadingAtPath: "/proc/net/tcp").flatMap({ String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }),
+              let row = table.split(separator: "\n").map({ $0.split(separator: " ") }).first(where: { $0.count > 9 && $0[2].hasSuffix(suffix) }),
+              let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(master)/task") else { return nil }
+        let socket = "socket:[\(row[9])]"
+        // Children are listed under the thread that started them.
+        let children = threads.flatMap { thread in
+            ((try? String(contentsOfFile: "/proc/\(master)/task/\(thread)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
+        }
+        for pid in children {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            if files.contains(where: { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == socket }) {
+                return pid
+            }
+        }
+        return nil
+    }
+
     @Test func reloadUnderLoadLosesNoRequest() throws {
         let demo = try ServerProcess(["--app", "hello", "--workers", "2", "--bind", "127.0.0.1:0"], captureLog: true)
         #expect(demo.waitForLog("worker started", count: 2))

@@ -95,6 +95,14 @@ public final class RawClient {
         return offset
     }
 
+    /// The port of this end of the connection (TCP).
+    public var localPort: Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Sends FIN (the client is done sending, still reading).
     public func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
 
