@@ -314,15 +314,19 @@ class Soak:
                 self.fail(f"{key} kept growing: {before:.0f} -> {after:.0f} (samples {values})")
 
     def summary(self, wrk_results):
-        def span(key, unit=""):
+        def span(key):
+            # The medians of each quarter of the run: growth shows as a rising sequence.
             values = self.series[key]
-            return f"{values[0]}->{values[-1]}{unit} (max {max(values)})" if values else "-"
+            if len(values) < 4:
+                return "/".join(str(value) for value in values) or "-"
+            quarter = len(values) // 4
+            return "/".join(f"{statistics.median(values[index * quarter:(index + 1) * quarter]):.0f}" for index in range(4))
         total = sum(wrk_results.values())
         counts = " ".join(f"{key} {value}" for key, value in self.counts.items())
         verdict = "ok" if not self.failures else "FAILED"
         return (f"{self.name:15} {verdict:6} wrk {total} requests ({total / self.duration:.0f}/s: keep-alive "
                 f"{wrk_results.get('keep-alive', 0)}, pipelined {wrk_results.get('pipelined', 0)}); {counts}; "
-                f"RSS KiB {span('rss')}; fds {span('fds')}; objects {span('objects')}")
+                f"RSS KiB by quarter {span('rss')}; fds {span('fds')}; objects {span('objects')}")
 
 
 def main():
