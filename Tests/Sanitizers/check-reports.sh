@@ -4,7 +4,11 @@
 set -euo pipefail
 dir="$1"
 shopt -s nullglob
-reports=("$dir"/*)
+# A file may hold only the list of suppressions a process used: that is no report.
+reports=()
+for file in "$dir"/*; do
+    if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer" "$file"; then reports+=("$file"); fi
+done
 if [ ${#reports[@]} -eq 0 ]; then
     echo "sanitizer reports: none"
     exit 0

@@ -231,10 +231,12 @@ import WSGIServer
     }
 
     @Test func stuckWorkerIsKilledAndReplaced() throws {
-        // echo's /stream sleeps between chunks on the loop thread: the heartbeat stops.
-        let demo = try ServerProcess(["--app", "echo", "--workers", "1", "--timeout", "1", "--bind", "127.0.0.1:0"], captureLog: true)
+        // echo's /stream sleeps between chunks on the loop thread: the heartbeat stops. (Two
+        // seconds of timeout: a replacement worker starting on a loaded machine, or under a
+        // sanitizer, must not miss its own first beats.)
+        let demo = try ServerProcess(["--app", "echo", "--workers", "1", "--timeout", "2", "--bind", "127.0.0.1:0"], captureLog: true)
         let stuck = try RawClient(port: demo.port)
-        try stuck.send("GET /stream?n=2&delay_ms=4000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try stuck.send("GET /stream?n=2&delay_ms=10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(demo.waitForLog("worker timeout", timeout: 10))
         #expect(try requestOnce(port: demo.port, path: "/fine", timeout: 10).status == 200)
         demo.signal(SIGINT)
