@@ -77,6 +77,8 @@ import WSGI
         #expect(environs.map { $0["HTTP_HOST"] } == ["one", "two"])
         #expect(environs[0]["QUERY_STRING"] == "q=1")
         #expect(environs[0]["HTTP_X_EXTRA"] == nil)
+        // The environs lead back to the application that keeps them: break the cycle.
+        kept.withLock { $0.removeAll() }
     }
 
     @Test func aStartResponseKeptByTheApplicationDoesNotReachTheNextRequest() throws {
@@ -92,6 +94,8 @@ import WSGI
         })
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.responses().map(\.bodyText) == ["ok", "ok"])
+        // The start_response leads back to the application that keeps it: break the cycle.
+        kept.value = nil
     }
 
     @Test func aForeignBufferIsWrittenWhereItLiesAndReleasedOnceAfterTheWrite() throws {

@@ -28,8 +28,9 @@ import WSGI
         })
         client.transport.takesAtMost = 8 * 1024
         var mostQueued = 0
-        client.transport.whileWaiting = {
-            mostQueued = max(mostQueued, client.connection.pushed.byteCount)
+        // Weak: the transport belongs to the client, which must not be kept alive by its own hook.
+        client.transport.whileWaiting = { [weak client] in
+            mostQueued = max(mostQueued, client?.connection.pushed.byteCount ?? 0)
         }
         client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         // Waits happened: the socket took 8 KiB at a time, so every window was written while the
