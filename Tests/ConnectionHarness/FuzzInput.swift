@@ -118,7 +118,7 @@ extension MemoryConnection {
         }
     }
 
-    /// The responses written, interim 100s dropped; those answering HEAD (`isHead(index)`) have no
+    /// The responses written, the server's interim `100 Continue`s dropped; those answering HEAD (`isHead(index)`) have no
     /// body. `cut`: after them a response was cut short, which is accepted only once the
     /// connection ended (an application failing after its head).
     func fuzzedResponses(isHead: (Int) -> Bool) throws -> (responses: [HTTPResponse], cut: Bool) {
@@ -133,7 +133,9 @@ extension MemoryConnection {
                 return (found, true)
             }
             rest = rest.dropFirst(used)
-            if response.status != 100 { found.append(response) }
+            // The server's interim `100 Continue` has no fields; an application's 1xx answer
+            // (sent as its final response, with Connection: close) counts.
+            if !(response.status == 100 && response.headers.isEmpty) { found.append(response) }
         }
         return (found, false)
     }
