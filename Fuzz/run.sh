@@ -63,9 +63,10 @@ for target in $targets; do
     options+=(-artifact_prefix="$artifacts/$target-" -print_final_stats=1)
     if [ "$target" = python ]; then export ASAN_OPTIONS=detect_leaks=0; else unset ASAN_OPTIONS; fi
     if [ "$mode" = ci ]; then
-        # A scratch output corpus: the run depends only on the committed seeds.
+        # A scratch output corpus and a fixed seed: the run depends only on the committed inputs
+        # (mutations go the same way each time; longer runs explore at random).
         scratch="$(mktemp -d "$work/ci.XXXXXX")"
-        "$work/$target-fuzzer" "${options[@]}" -max_total_time=25 "$scratch" "$corpus"
+        "$work/$target-fuzzer" "${options[@]}" -seed=1 -max_total_time=25 "$scratch" "$corpus"
         rm -rf "$scratch"
     else
         mkdir -p "$work/$target-corpus"
