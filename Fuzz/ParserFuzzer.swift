@@ -21,9 +21,8 @@ import HTTP1Parser
 /// The layout of a fuzz input:
 /// - byte 0, flags: bit 0 enables `Leniencies.allowBareLF`; bit 1 means 7 bytes of limits follow
 ///   the split byte (else the default limits apply);
-/// - byte 1, splits: 0 feeds the stream one byte at a time; otherwise the pieces are drawn from a
-///   generator seeded by this byte and the stream length, each 1...(byte & 0x1F + 1) bytes long
-///   (times 16 when bit 5 is set);
+/// - byte 1, splits: how the stream is cut (`splitSizes(splitByte:count:)`, shared with the
+///   connection fuzzers);
 /// - with flag bit 1, 7 bytes: request line, field line, field count (& 0x0F), head (x 4), body,
 ///   chunk extension (& 0x3F) and trailer limits;
 /// - the rest: the stream.
@@ -54,20 +53,7 @@ struct FuzzInput {
     }
 
     /// The sizes of the pieces the stream is cut into.
-    func pieces() -> [Int] {
-        if splitByte == 0 { return Array(repeating: 1, count: stream.count) }
-        var longest = Int(splitByte & 0x1F) + 1
-        if splitByte & 0x20 != 0 { longest *= 16 }
-        var generator = SplitMix64(state: UInt64(splitByte) << 32 | UInt64(stream.count))
-        var sizes: [Int] = []
-        var remaining = stream.count
-        while remaining > 0 {
-            let size = min(remaining, 1 + Int(generator.next() % UInt64(longest)))
-            sizes.append(size)
-            remaining -= size
-        }
-        return sizes
-    }
+    func pieces() -> [Int] { splitSizes(splitByte: splitByte, count: stream.count) }
 }
 
 /// One event as it compares across splits: every range shifted to a stream offset, and

@@ -32,7 +32,7 @@ build_parser() {
     "$SWIFTC" "${flags[@]}" -module-name HTTP1Parser -emit-module -emit-module-path "$work/lib/HTTP1Parser.swiftmodule" \
         -emit-library -static -o "$work/lib/libHTTP1Parser.a" "$root"/Sources/HTTP1Parser/*.swift
     "$SWIFTC" "${flags[@]}" -I "$work/lib" -L "$work/lib" -lHTTP1Parser -o "$work/parser-fuzzer" "$here/ParserFuzzer.swift" \
-        "$root/Tests/HTTP1ParserTests/SplitMix64.swift"
+        "$root/Tests/ConnectionHarness/SplitSizes.swift"
 }
 
 # The connection targets through SwiftPM (they need the package's modules, tested internals

@@ -23,17 +23,9 @@ public func fuzzOneConnection(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int
 }
 
 #if !LIBFUZZER
-import Foundation
-
 /// The replayer: every file named on the command line, once.
 @main struct Replay {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            _ = bytes.withUnsafeBufferPointer { fuzzOneConnection($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("ok \(path)")
-        }
-    }
+    static func main() throws { try replayFiles(fuzzOneConnection) }
 }
 #endif
 #else

@@ -91,13 +91,7 @@ struct PythonRun {
 #if !LIBFUZZER
 /// The replayer: every file named on the command line, once.
 @main struct Replay {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-            _ = bytes.withUnsafeBufferPointer { fuzzOnePythonConnection($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("ok \(path)")
-        }
-    }
+    static func main() throws { try replayFiles(fuzzOnePythonConnection) }
 }
 #endif
 #else

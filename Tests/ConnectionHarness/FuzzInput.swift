@@ -1,4 +1,5 @@
 #if DEBUG
+import Foundation
 import HTTP1Parser
 import TestSupport
 @testable import HTTPServerCore
@@ -7,8 +8,7 @@ import TestSupport
 /// - byte 0, flags: bit 0 defers output to the loop's flush point; bit 1 makes the socket take at
 ///   most 7 bytes per write (every response leaves through the asynchronous path); bit 2 sends FIN
 ///   after the stream; bit 3 means 3 bytes of limits follow byte 1;
-/// - byte 1, splits: how the stream is cut for the second run (as in the parser fuzzer: 0 is one
-///   byte at a time, else pieces of 1...(byte & 0x1F + 1) bytes, 16 times that with bit 5);
+/// - byte 1, splits: how the stream is cut for the second run (``splitSizes(splitByte:count:)``);
 /// - with flag bit 3: the request-line limit (x 4), the head limit (x 8) and the body limit;
 /// - the rest: what the client sends.
 struct FuzzInput {
@@ -38,24 +38,7 @@ struct FuzzInput {
     }
 
     /// The sizes of the pieces the stream is cut into for the second run.
-    func pieces() -> [Int] {
-        if splitByte == 0 { return Array(repeating: 1, count: stream.count) }
-        var longest = Int(splitByte & 0x1F) + 1
-        if splitByte & 0x20 != 0 { longest *= 16 }
-        // A small xorshift generator: the cut depends on the input only.
-        var state = UInt64(splitByte) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(stream.count) | 1
-        var sizes: [Int] = []
-        var left = stream.count
-        while left > 0 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            let size = min(left, Int(state % UInt64(longest)) + 1)
-            sizes.append(size)
-            left -= size
-        }
-        return sizes
-    }
+    func pieces() -> [Int] { splitSizes(splitByte: splitByte, count: stream.count) }
 }
 
 /// The rules every run of a fuzzed connection keeps, whatever the application: exactly one response
@@ -81,6 +64,16 @@ func answers(_ responses: [HTTPResponse]) -> [String] {
     responses.map { response in
         let headers = response.headers.filter { $0.0 != "Date" }.map { "\($0.0): \($0.1)" }
         return "\(response.status) \(headers) \(response.bodyText.debugDescription)"
+    }
+}
+
+/// A fuzzer's replay mode (a plain debug build): runs `fuzzOne` once on each file named on the
+/// command line, which is how a finding is reproduced under the debugger.
+func replayFiles(_ fuzzOne: (UnsafePointer<UInt8>, Int) -> Int32) throws {
+    for path in CommandLine.arguments.dropFirst() {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        _ = bytes.withUnsafeBufferPointer { fuzzOne($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+        print("ok \(path)")
     }
 }
 
