@@ -63,7 +63,8 @@ public final class WorkerLink: ServerMonitor {
     }
 
     /// Makes `configuration` serve the inherited sockets, as one of several processes, reporting to
-    /// this link.
+    /// this link. A worker's application on its loop thread streams large request bodies: while
+    /// it waits for one client, the other workers serve (gunicorn's sync workers).
     public func configure(_ configuration: inout ServerConfiguration) {
         // The master may have listeners this process's arguments do not name (systemd's sockets).
         if configuration.listeners.count != listeningDescriptors.count {
@@ -71,6 +72,7 @@ public final class WorkerLink: ServerMonitor {
         }
         configuration.inheritedDescriptors = listeningDescriptors
         configuration.multiprocess = true
+        configuration.loopThreadBodies = .streamed
         configuration.monitor = self
     }
 

@@ -119,7 +119,39 @@ public final class SocketStream: Stream {
     /// `write()` waits for a slow client instead of buffering without bound. Returns false on
     /// timeout; true when writable, or when the socket failed (the next write reports how).
     public func waitUntilWritable(milliseconds: Int32) throws -> Bool {
-        var watched = pollfd(fd: try fileDescriptor(), events: Int16(POLLOUT), revents: 0)
+        try wait(for: POLLOUT, milliseconds: milliseconds)
+    }
+
+    // MARK: Reading on demand
+
+    /// Blocks the calling (loop) thread until bytes or the end of input can be received, for at
+    /// most `milliseconds` (negative: no limit). For an application running on the loop thread
+    /// that reads its request body while it arrives. Returns false on timeout; true when readable,
+    /// or when the socket failed (the next receive reports how).
+    public func waitUntilReadable(milliseconds: Int32) throws -> Bool {
+        try wait(for: POLLIN, milliseconds: milliseconds)
+    }
+
+    /// Copies up to `buffer.count` bytes the kernel received into `buffer`, without waiting and
+    /// beside libuv's reading (which cannot run meanwhile: this is its loop's thread). With
+    /// `peeking` the bytes stay in the kernel, to be received again: a caller takes only the
+    /// bytes it has a use for, and the rest reaches the delegate as usual.
+    /// - Returns: the count; 0 at the end of input; nil when nothing has arrived.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, peeking: Bool) throws -> Int? {
+        let socket = try fileDescriptor()
+        while true {
+            let count = Glibc.recv(socket, buffer.baseAddress, buffer.count, peeking ? Int32(MSG_PEEK) : 0)
+            if count >= 0 { return count }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: throw UVError(-errno, "recv")
+            }
+        }
+    }
+
+    private func wait(for event: Int32, milliseconds: Int32) throws -> Bool {
+        var watched = pollfd(fd: try fileDescriptor(), events: Int16(event), revents: 0)
         while true {
             let ready = Glibc.poll(&watched, 1, milliseconds)
             if ready > 0 { return true }

@@ -59,6 +59,19 @@ final class MemoryConnection {
         transport.runEvents()
     }
 
+    /// The client sends `bytes`, which wait in the "kernel" until the connection receives them on
+    /// demand or ``deliverUnreceived()`` hands them over.
+    func sendUnreceived(_ bytes: [UInt8]) { transport.unreceived += bytes }
+
+    /// The loop's next read: what the connection did not receive on demand reaches it (then the
+    /// FIN, if the peer finished).
+    func deliverUnreceived() {
+        let bytes = transport.unreceived
+        transport.unreceived = []
+        if !bytes.isEmpty { send(bytes) }
+        if transport.peerFinished { sendEOF() }
+    }
+
     /// The loop reaches its flush point: deferred output is written.
     func flushPoint() {
         context.flushDeferred()

@@ -84,6 +84,33 @@ final class MemoryTransport: ConnectionTransport {
         return acceptsWrites
     }
 
+    /// Bytes the peer sent that the connection has not received: what it receives on demand
+    /// (an application on the loop thread reading a streamed body); libuv would deliver the rest
+    /// on a later turn (``MemoryConnection/deliverUnreceived()``).
+    var unreceived: [UInt8] = []
+    /// The peer finished sending after ``unreceived``.
+    var peerFinished = false
+    /// Called when the connection blocks for readability; the socket counts as readable afterwards
+    /// when bytes (or the end) wait.
+    var whileWaitingToRead: () -> Void = {}
+    private(set) var readWaits = 0
+    /// The most bytes one receive returns (what one segment brings).
+    var receivesAtMost = Int.max
+
+    func waitUntilReadable(milliseconds: Int32) throws -> Bool {
+        readWaits += 1
+        whileWaitingToRead()
+        return !unreceived.isEmpty || peerFinished
+    }
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer, peeking: Bool) throws -> Int? {
+        if unreceived.isEmpty { return peerFinished ? 0 : nil }
+        let count = min(buffer.count, unreceived.count, receivesAtMost)
+        buffer.copyBytes(from: unreceived[..<count])
+        if !peeking { unreceived.removeFirst(count) }
+        return count
+    }
+
     func shutdown() throws {
         isShutDown = true
         events.append { [weak self] in self?.connection?.shutdownCompleted(nil) }

@@ -4,17 +4,33 @@ import Testing
 import TestSupport
 import WSGIServer
 
-/// With application threads the application starts as soon as the head is in and reads the body
-/// as it arrives (StreamedBody): `100 Continue` at its first read, a body it does not read never
-/// taken for a request, a client that goes away mid-body a failed read, not a stuck thread.
+/// A streamed body: the application starts as soon as the head is in and reads the body as it
+/// arrives (StreamedBody): `100 Continue` at its first read, a body it does not read never taken
+/// for a request, a client that goes away mid-body a failed read, not a stuck thread. On
+/// application threads, and on the loop thread of a worker (`LoopThreadBodies.streamed`, with
+/// every body above the memory threshold, here 0).
 @Suite struct StreamedBodyTests {
-    static func threaded(_ app: @escaping Application) throws -> TestServer {
-        try TestServer(app: app, configure: { $0.threads = 2 })
+    enum Mode: CaseIterable, CustomTestStringConvertible {
+        case applicationThreads, loopThread
+        var testDescription: String { self == .loopThread ? "loop thread" : "application threads" }
     }
 
-    @Test func theApplicationReadsTheBodyWhileItArrives() throws {
+    static func server(_ mode: Mode, _ app: @escaping Application) throws -> TestServer {
+        try TestServer(app: app, configure: { configuration in
+            switch mode {
+            case .applicationThreads:
+                configuration.threads = 2
+            case .loopThread:
+                configuration.loopThreadBodies = .streamed
+                configuration.bodyMemoryThreshold = 0
+            }
+        })
+    }
+
+    @Test(arguments: Mode.allCases)
+    func theApplicationReadsTheBodyWhileItArrives(mode: Mode) throws {
         let firstRead = Counter()
-        let server = try Self.threaded { environ, startResponse in
+        let server = try Self.server(mode) { environ, startResponse in
             let first = try environ.input.read(1000)
             firstRead.increment()
             let rest = try environ.input.read()
@@ -34,9 +50,10 @@ import WSGIServer
         #expect(try client.readResponse().bodyText == "1000+0")
     }
 
-    @Test func continueGoesOutWhenTheApplicationFirstReads() throws {
+    @Test(arguments: Mode.allCases)
+    func continueGoesOutWhenTheApplicationFirstReads(mode: Mode) throws {
         let gate = Gate()
-        let server = try Self.threaded { environ, startResponse in
+        let server = try Self.server(mode) { environ, startResponse in
             gate.wait()
             let body = try environ.input.read()
             try startResponse("200 OK", [("Content-Length", "\(body.count)")])
@@ -53,10 +70,10 @@ import WSGIServer
         #expect(try client.readResponse().bodyText == "hello")
     }
 
-    @Test(arguments: [false, true])
-    func aBodyTheApplicationDoesNotReadIsNeverARequest(expectsContinue: Bool) throws {
+    @Test(arguments: Mode.allCases, [false, true])
+    func aBodyTheApplicationDoesNotReadIsNeverARequest(mode: Mode, expectsContinue: Bool) throws {
         let calls = Counter()
-        let server = try Self.threaded { _, startResponse in
+        let server = try Self.server(mode) { _, startResponse in
             calls.increment()
             try startResponse("413 Content Too Large", [("Content-Length", "4")])
             return ["nope"]
@@ -75,10 +92,11 @@ import WSGIServer
         #expect(calls.count == 1)
     }
 
-    @Test func aClientGoneMidBodyFailsTheReadAndTheServerGoesOn() throws {
+    @Test(arguments: Mode.allCases)
+    func aClientGoneMidBodyFailsTheReadAndTheServerGoesOn(mode: Mode) throws {
         let started = Counter()
         let failures = Counter()
-        let server = try Self.threaded { environ, startResponse in
+        let server = try Self.server(mode) { environ, startResponse in
             started.increment()
             do {
                 _ = try environ.input.read()
@@ -102,9 +120,10 @@ import WSGIServer
         #expect(try next.readResponse().bodyText == "ok")
     }
 
-    @Test func aSlowReaderHoldsTheClientBackWithBoundedMemory() throws {
+    @Test(arguments: Mode.allCases)
+    func aSlowReaderHoldsTheClientBackWithBoundedMemory(mode: Mode) throws {
         let gate = Gate()
-        let server = try Self.threaded { environ, startResponse in
+        let server = try Self.server(mode) { environ, startResponse in
             gate.wait()
             var total = 0
             while true {

@@ -60,7 +60,7 @@ extension Connection {
         }
         pushed.removeFirst(handled)
         do {
-            try context.out.flushWaiting(to: transport, milliseconds: writeWaitMilliseconds)
+            try flushWaitingForClient()
         } catch {
             context.out.discard()
             pushed.replaceAll(with: .abort("write(): \(error)"))
@@ -77,10 +77,11 @@ extension Connection {
         }
     }
 
-    /// The write timeout for `poll(2)`: negative (no limit) when it is off.
-    private var writeWaitMilliseconds: Int32 {
-        let milliseconds = context.milliseconds(for: .write)
-        return milliseconds == 0 ? -1 : Int32(clamping: milliseconds)
+    /// Writes what is queued, waiting for the client as long as the write timeout allows.
+    func flushWaitingForClient() throws {
+        try context.out.flushWaiting(to: transport) {
+            try waitForClient(.write) { try transport.waitUntilWritable(milliseconds: $0) }
+        }
     }
 }
 

@@ -28,7 +28,15 @@ extension Connection {
                     state = .readingHead
                     arm(.headerRead)
                 }
-                if inputEnded { finishInput() }
+                if inputEnded {
+                    finishInput()
+                } else if state == .readingBody && exchange.body?.isReceivedByReader == true {
+                    // Every byte at hand is in the body: the application starts, on this thread,
+                    // and receives the rest as it reads (Connection+ReceivingBody).
+                    state = .responding
+                    arm(.none)
+                    return true
+                }
                 return false
             case .head:
                 beginRequest(headBytes: rest)
@@ -74,11 +82,16 @@ extension Connection {
         }
         let hasBody = parser.head.isChunked || (parser.head.contentLength ?? 0) > 0
         let streams = hasBody && context.resumeConnection != nil
+        let expectsContinue = parser.head.expectation == .continue
         if streams, let resume = context.resumeConnection {
             // Application threads: the application starts now and reads the body as it arrives;
             // 100 Continue waits for its first read.
             let id = self.id
-            let body = StreamedBody(expectsContinue: parser.head.expectation == .continue) { resume(id) }
+            let body = StreamedBody(expectsContinue: expectsContinue, arrival: .loopDelivers { resume(id) })
+            exchange.body = RequestBody(.streamed(body))
+        } else if hasBody && bodyIsReceivedByReader {
+            // The application, on this thread, starts once the bytes at hand are in the body.
+            let body = StreamedBody(expectsContinue: expectsContinue, arrival: .readerReceives(BodyReceiver(self)))
             exchange.body = RequestBody(.streamed(body))
         } else if hasBody {
             let configuration = context.configuration
@@ -88,9 +101,7 @@ extension Connection {
                 expectedLength: parser.head.contentLength
             )
             exchange.body = RequestBody(.spooled(body))
-            if parser.head.expectation == .continue {
-                context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
-            }
+            if expectsContinue { queueContinue() }
         }
         exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
         state = .readingBody
@@ -132,15 +143,16 @@ extension Connection {
     /// (later reads fail) and the connection closes after the response, so that the unread bytes are
     /// never taken for a request.
     func bodyReaderNeedsAttention() {
-        if exchange.body?.takeContinueRequest() == true {
-            context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
-        }
+        if exchange.body?.takeContinueRequest() == true { queueContinue() }
         guard exchange.channel?.hasPart == true else { return }
-        exchange.body?.abandon("the response started before the body was read")
-        exchange.body = nil
-        exchange.request.keepAlive = false
+        abandonArrivingBody("the response started before the body was read")
         state = .responding
         arm(.none)
+    }
+
+    /// The interim response a client sending `Expect: 100-continue` waits for before its body.
+    func queueContinue() {
+        context.out.withScratch { $0.append("HTTP/1.1 100 Continue\r\n\r\n") }
     }
 
     /// Answers with an error status and finishes: nothing after a refused request is ever read.

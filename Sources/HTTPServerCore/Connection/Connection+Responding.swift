@@ -56,8 +56,11 @@ extension Connection {
         }
     }
 
-    /// Decides the response's framing and queues its head.
+    /// Decides the response's framing and queues its head. A body the application (on the loop
+    /// thread) has not read to its end is not received any further: the connection closes after
+    /// this response (Connection+ReceivingBody).
     func startFraming(_ head: ResponseHead) {
+        if exchange.body != nil { abandonArrivingBody("the response started before the body was read") }
         exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
         if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
     }

@@ -23,6 +23,14 @@ protocol ConnectionTransport: AnyObject {
     /// Blocks until more bytes fit, for at most `milliseconds` (negative: no limit); false on
     /// timeout. Only for an application's `write()` on the loop thread (see ``Connection/push(_:)``).
     func waitUntilWritable(milliseconds: Int32) throws -> Bool
+    /// Blocks until bytes or the end of input can be received, for at most `milliseconds`
+    /// (negative: no limit); false on timeout. Only for an application on the loop thread reading
+    /// its request body (see ``Connection/receiveBodyForReader()``).
+    func waitUntilReadable(milliseconds: Int32) throws -> Bool
+    /// Copies up to `buffer.count` received bytes into `buffer` without waiting; with `peeking`
+    /// they stay to be received again. Returns the count, 0 at the end of input, nil when nothing
+    /// has arrived.
+    func receive(into buffer: UnsafeMutableRawBufferPointer, peeking: Bool) throws -> Int?
     /// Sends FIN after queued writes; the connection hears ``Connection/shutdownCompleted(_:)``.
     func shutdown() throws
     /// Closes; queued writes complete with a cancellation error, then the connection hears

@@ -64,6 +64,13 @@ final class LoopContext {
     var resumeConnection: (@Sendable (Int) -> Void)?
     /// The server should stop gracefully (a monitor's budget is spent).
     var requestStop: () -> Void = {}
+    /// On the loop that beats a supervisor's heartbeat: a way to beat while a connection blocks
+    /// this thread waiting for a client (``Connection/waitForClient(_:until:)``).
+    var heartbeat: LoopHeartbeat?
+    /// Where a connection receives body bytes for an application on this thread
+    /// (Connection+ReceivingBody); one such receive runs at a time per loop. Allocated at the first
+    /// use, freed in `deinit`. Unchecked exclusivity: loop thread only.
+    @exclusivity(unchecked) private var receiveBuffer: UnsafeMutableRawBufferPointer?
 
     init(loop: Loop, configuration: ServerConfiguration, responder: any Responder, serverInfo: ServerInfo) {
         self.loop = loop
@@ -86,7 +93,21 @@ final class LoopContext {
         lingeringClose = timeouts.lingeringClose.milliseconds
     }
 
-    deinit { serverLine.deallocate() }
+    deinit {
+        serverLine.deallocate()
+        receiveBuffer?.deallocate()
+    }
+
+    /// The buffer for receiving body bytes on demand (see ``receiveBuffer``).
+    var receiveScratch: UnsafeMutableRawBufferPointer {
+        if let receiveBuffer { return receiveBuffer }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: LoopContext.receiveScratchSize, alignment: 16)
+        receiveBuffer = buffer
+        return buffer
+    }
+
+    /// As much as one libuv read delivers.
+    static let receiveScratchSize = 64 * 1024
 
     /// The loop's cached time in milliseconds.
     var now: UInt64 { loop.now }
@@ -155,5 +176,26 @@ final class LoopContext {
     /// A connection finished a response: tell the monitor, which may ask the server to stop.
     func responseCompleted() {
         if let monitor = configuration.monitor, monitor.responseCompleted() { requestStop() }
+    }
+}
+
+/// A supervisor's heartbeat, beaten by a connection that blocks its loop thread waiting for a
+/// client (the loop's own timer cannot fire meanwhile). Loop thread only.
+final class LoopHeartbeat {
+    let intervalMilliseconds: UInt64
+    private let beat: () -> Void
+    private var lastBeat: UInt64 = 0
+
+    init(intervalMilliseconds: UInt64, beat: @escaping () -> Void) {
+        self.intervalMilliseconds = intervalMilliseconds
+        self.beat = beat
+    }
+
+    /// Beats when an interval has passed since this object last did.
+    func beatIfDue() {
+        let now = MonotonicClock.nanoseconds()
+        guard now &- lastBeat >= intervalMilliseconds * 1_000_000 else { return }
+        lastBeat = now
+        beat()
     }
 }

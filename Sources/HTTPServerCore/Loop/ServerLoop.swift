@@ -236,6 +236,7 @@ final class ServerLoop {
         timer.doNotKeepLoopAlive()
         heartbeatTimer = timer
         let interval = max(1, monitor.heartbeatInterval.milliseconds)
+        context.heartbeat = LoopHeartbeat(intervalMilliseconds: interval) { _ = monitor.heartbeat() }
         try timer.start(after: 0, repeating: interval) { [unowned self] in
             if !monitor.heartbeat() && !context.isDraining {
                 logger.warning("supervisor is gone; shutting down")

@@ -75,17 +75,15 @@ final class OutputQueue {
     /// full: for an application running on this thread, whose `write()` must wait for a slow
     /// client rather than pile its data up here. Needs the transport's own queue empty (no
     /// asynchronous write in flight), so that bytes stay in order.
-    /// - Parameter milliseconds: the longest wait for the socket to take more (negative: none).
-    /// - Throws: ``ClientStoppedReading`` after such a wait; the transport's error when it fails.
-    func flushWaiting(to transport: any ConnectionTransport, milliseconds: Int32) throws {
+    /// - Parameter waitUntilWritable: blocks until the socket takes more, or throws when the client
+    ///   took too long (``Connection/waitForClient(_:until:)``).
+    func flushWaiting(to transport: any ConnectionTransport, waitUntilWritable: () throws -> Void) throws {
         defer { discard() }
         let pieces = queuedPieces()
         var written = 0
         while written < pieces.buffers.byteCount {
             written += try transport.tryWrite(written == 0 ? pieces.buffers : pieces.buffers.dropping(first: written))
-            if written < pieces.buffers.byteCount, try !transport.waitUntilWritable(milliseconds: milliseconds) {
-                throw ClientStoppedReading(milliseconds: milliseconds)
-            }
+            if written < pieces.buffers.byteCount { try waitUntilWritable() }
         }
     }
 
@@ -146,12 +144,6 @@ final class OutputQueue {
         }
         try transport.write(rest, keepingAlive: PendingWrite(copies: copies, chunk: referenced?.chunk))
     }
-}
-
-/// A blocking write gave up: the client read nothing for the whole write timeout.
-struct ClientStoppedReading: Error, CustomStringConvertible {
-    var milliseconds: Int32
-    var description: String { "the client read nothing for \(milliseconds) ms" }
 }
 
 /// Keeps the bytes of an asynchronous write alive until libuv's write callback.

@@ -4,12 +4,14 @@ import SharedBytes
 /// applications (as `wsgi.input`, or as a Python file object). Reads end exactly at the end of this
 /// body: bytes of a pipelined next request are never part of it.
 ///
-/// How it is received depends on where the application runs:
-/// - on the loop thread (no application threads), the body is received whole before the
-///   application starts, so that it never waits for the network there (``SpooledBody``: memory,
-///   then an unlinked spool file);
-/// - on application threads, the application starts at once and its reads wait for the client,
-///   with memory bounded by a window (``StreamedBody``); `100 Continue` goes out at its first read.
+/// How it is received depends on where the application runs and on its size:
+/// - spooled (``SpooledBody``: memory, then an unlinked spool file): received whole before the
+///   application starts, so that an application on the loop thread never waits for the network;
+///   bodies up to the memory threshold on the loop thread, and every body there by default
+///   (``ServerConfiguration/LoopThreadBodies``);
+/// - streamed (``StreamedBody``): the application starts at once and its reads wait for the
+///   client, memory bounded by a window; `100 Continue` goes out at its first read. Every body on
+///   application threads; larger ones on the loop thread of a worker process.
 ///
 /// Thread: read by the one thread running the request's application.
 public final class RequestBody: Sendable {
@@ -64,6 +66,13 @@ extension RequestBody {
         case .spooled(let body): try body.append(bytes)
         case .streamed(let body): body.append(bytes)
         }
+    }
+
+    /// Whether its reader receives it for itself: the application, on the loop thread, starts once
+    /// the bytes at hand are taken (Connection+ReceivingBody).
+    var isReceivedByReader: Bool {
+        if case .streamed(let body) = storage { return body.isReceivedByReader }
+        return false
     }
 
     /// Whether the loop may take more body bytes now (a streamed body's window has room).

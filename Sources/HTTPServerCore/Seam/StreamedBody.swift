@@ -1,18 +1,32 @@
 import SharedBytes
 
-/// A request body the application reads while it arrives: with application threads, the
-/// application starts as soon as the head is in, and its reads wait for the client (gunicorn's
-/// gthread workers read the socket the same way). Memory stays bounded: once ``window`` bytes wait
-/// unread, the loop stops taking body bytes (``wantsMore``) and the client is held back by TCP; a
-/// read that frees room wakes the loop again.
+/// A request body the application reads while it arrives: the application starts as soon as the
+/// head is in, and its reads wait for the client, as in gunicorn's workers. How they wait depends
+/// on where the application runs (``Arrival``):
+/// - on an application thread, the loop receives and appends; once ``window`` bytes wait unread it
+///   stops taking body bytes (``wantsMore``) and the client is held back by TCP; a read that frees
+///   room wakes the loop again;
+/// - on the loop thread, a read with nothing unread has the connection receive more right away
+///   (blocking the loop, as a gunicorn sync worker blocks), so at most one receive's worth waits.
 ///
 /// `Expect: 100-continue` is answered when the application first waits for body bytes, not
 /// before: an application that answers without reading (a 401, a 413) spares the client the upload.
 ///
-/// Threads: the loop thread appends, finishes and abandons; one application thread reads. All
-/// state is behind one lock with a condition the reader waits on; `wake` (any thread) makes the
-/// loop look at the connection again (``Connection/resume()``).
+/// Threads: the loop thread appends, finishes and abandons; one thread (an application thread, or
+/// the loop thread itself) reads. All state is behind one lock with a condition the reader waits
+/// on.
 final class StreamedBody: Sendable {
+    /// How a read waits for bytes that have not arrived.
+    enum Arrival: Sendable {
+        /// The application runs on an application thread: it waits on the lock's condition while
+        /// the loop appends; `wake` (any thread) makes the loop look at the connection again
+        /// (``Connection/resume()``): room was freed, or `100 Continue` is wanted.
+        case loopDelivers(wake: @Sendable () -> Void)
+        /// The application runs on the loop thread: a read with nothing unread has the connection
+        /// receive more from the socket at once (``Connection/receiveBodyForReader()``).
+        case readerReceives(BodyReceiver)
+    }
+
     /// Unread bytes the loop buffers before it stops taking more.
     static let window = 256 * 1024
 
@@ -33,11 +47,16 @@ final class StreamedBody: Sendable {
     }
 
     private let state: LockedValue<State>
-    private let wake: @Sendable () -> Void
+    private let arrival: Arrival
 
-    init(expectsContinue: Bool, wake: @escaping @Sendable () -> Void) {
+    init(expectsContinue: Bool, arrival: Arrival) {
         state = LockedValue(State(expectsContinue: expectsContinue))
-        self.wake = wake
+        self.arrival = arrival
+    }
+
+    var isReceivedByReader: Bool {
+        if case .readerReceives = arrival { return true }
+        return false
     }
 
     // MARK: The loop's side
@@ -47,9 +66,11 @@ final class StreamedBody: Sendable {
     }
 
     /// Whether the loop may take more body bytes now; false records that it paused, so that the
-    /// next read freeing room wakes it.
+    /// next read freeing room wakes it. (A reader that receives for itself only asks for more when
+    /// it has read everything: the loop takes what it has.)
     var wantsMore: Bool {
-        state.withLock { state in
+        guard case .loopDelivers = arrival else { return true }
+        return state.withLock { state in
             guard state.unread >= StreamedBody.window else { return true }
             state.loopPaused = true
             return false
@@ -122,7 +143,12 @@ final class StreamedBody: Sendable {
             state.continueWanted = true
             return true
         }
-        if asksForContinue { wake() }
+        switch arrival {
+        case .loopDelivers(let wake):
+            if asksForContinue { wake() }
+        case .readerReceives(let receiver):
+            while state.withLock({ $0.unread == 0 && !$0.isFinished && $0.failure == nil }) { try receiver.receive() }
+        }
         let (piece, freedRoom) = try state.wait(until: { $0.unread > 0 || $0.isFinished || $0.failure != nil }) { state -> ([UInt8]?, Bool) in
             if let failure = state.failure { throw BodyUnavailable(reason: failure) }
             guard state.unread > 0 else { return (nil, false) }
@@ -132,7 +158,10 @@ final class StreamedBody: Sendable {
             }
             let piece = Array(state.buffer[state.start..<(state.start + count)])
             state.start += count
-            if state.start >= 64 * 1024 && state.start * 2 >= state.buffer.count {
+            if state.start == state.buffer.count {
+                state.buffer.removeAll(keepingCapacity: true)
+                state.start = 0
+            } else if state.start >= 64 * 1024 && state.start * 2 >= state.buffer.count {
                 state.buffer.removeFirst(state.start)
                 state.start = 0
             }
@@ -140,7 +169,7 @@ final class StreamedBody: Sendable {
             if freedRoom { state.loopPaused = false }
             return (piece, freedRoom)
         }
-        if freedRoom { wake() }
+        if freedRoom, case .loopDelivers(let wake) = arrival { wake() }
         return piece
     }
 }

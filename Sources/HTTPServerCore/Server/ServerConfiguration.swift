@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable {
     public var bodyMemoryThreshold: Int = 1 << 20
     /// Where large request bodies are spooled (`TMPDIR` when nil, else /tmp).
     public var spoolDirectory: String? = nil
+    /// How an application on the loop thread (``threads`` 0) receives a body that may exceed
+    /// ``bodyMemoryThreshold``. (On application threads every body streams.)
+    public var loopThreadBodies: LoopThreadBodies = .spooled
 
     /// Unconsumed pipelined input held per connection while a response is in progress; beyond it
     /// the server stops reading that connection until the response is done.
@@ -107,6 +110,19 @@ public struct ServerConfiguration: Sendable {
         } else {
             listeners.insert(.tcp(host: host, port: port), at: 0)
         }
+    }
+
+    /// How an application on the loop thread receives a large request body.
+    public enum LoopThreadBodies: Sendable {
+        /// Received whole before the application starts (memory, then a spool file): the loop
+        /// never waits for one client, so the other connections are served meanwhile. The
+        /// default for a server on its own.
+        case spooled
+        /// The application starts at once and its reads wait for the client, the loop blocked
+        /// meanwhile, as in a gunicorn sync worker: memory stays bounded by one read, nothing goes
+        /// to disk, and an application can answer before the upload (`100 Continue` waits for its
+        /// first read). What the workers of a supervisor use: the other workers keep serving.
+        case streamed
     }
 
     /// The timeouts, each a separate setting as in Node's `http.Server`.

@@ -1,0 +1,111 @@
+import HTTP1Parser
+
+/// The request body of an application on the loop thread that reads it while it arrives
+/// (``ServerConfiguration/LoopThreadBodies/streamed``, what workers use): the application starts
+/// once every byte at hand went into the body (``parse(_:consumed:)``), and a read with nothing
+/// unread has the connection receive more here, the loop blocked meanwhile, as in a gunicorn sync
+/// worker. At most one receive's worth of the body is in memory.
+///
+/// Nothing re-enters the connection's event handling: bytes are received straight from the
+/// socket, beside libuv (whose callbacks cannot run while this thread is busy), into a buffer of
+/// the loop's own. They are peeked first and taken only as far as the body goes, so bytes of a
+/// pipelined next request stay in the kernel and arrive through libuv as usual, after the
+/// response.
+extension Connection {
+    /// Whether the body announced by the head at hand is received by its reader: on the loop thread
+    /// with streamed bodies, when it may be larger than the memory threshold (chunked, or a larger
+    /// Content-Length). Smaller ones are received whole first, sparing the loop any wait.
+    var bodyIsReceivedByReader: Bool {
+        guard context.runOnPool == nil, context.configuration.loopThreadBodies == .streamed else { return false }
+        return parser.head.isChunked || (parser.head.contentLength ?? 0) > context.configuration.bodyMemoryThreshold
+    }
+
+    /// The application read everything received of its body and wants more: sends `100 Continue`
+    /// when its client waits for it, then receives until body bytes (or the body's end) arrived,
+    /// waiting for the client for at most the body-read timeout.
+    ///
+    /// A failure (timeout, the client gone, a malformed chunk) does not close the connection: the
+    /// application's code is running. The body is abandoned instead, so this and later reads throw
+    /// ``BodyUnavailable``, and the connection closes after the response.
+    func receiveBodyForReader() throws {
+        guard let body = exchange.body else { throw BodyUnavailable(reason: "the response started before the body was read") }
+        do {
+            if body.takeContinueRequest() {
+                queueContinue()
+                try flushWaitingForClient()
+            }
+            let buffer = context.receiveScratch
+            var received = try transport.receive(into: buffer, peeking: true)
+            while received == nil {
+                try waitForClient(.bodyRead) { try transport.waitUntilReadable(milliseconds: $0) }
+                received = try transport.receive(into: buffer, peeking: true)
+            }
+            guard let count = received, count > 0 else {
+                inputEnded = true
+                throw BodyUnavailable(reason: "the client closed the connection before the end of the body")
+            }
+            let taken = try parseBody(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: body)
+            // The same bytes again, now for good: they are in the kernel already.
+            _ = try transport.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<taken]), peeking: false)
+            context.heartbeat?.beatIfDue()
+        } catch {
+            let reason = (error as? BodyUnavailable)?.reason ?? "\(error)"
+            context.refusalLog.log(context.logger, level: .info, "request body not received", metadata: [
+                "peer": "\(peerDescription)", "reason": "\(reason)",
+            ], now: context.now)
+            abandonArrivingBody(reason)
+            throw BodyUnavailable(reason: reason)
+        }
+    }
+
+    /// Parses received bytes into the body, up to its end.
+    /// - Returns: how many of `bytes` belong to the body (all, but at its end).
+    private func parseBody(_ bytes: UnsafeRawBufferPointer, into body: RequestBody) throws -> Int {
+        var consumed = 0
+        while true {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[consumed...])
+            let (event, count) = parser.parse(rest)
+            consumed += count
+            switch event {
+            case .needMore:
+                return consumed
+            case .body(let range):
+                try body.append(UnsafeRawBufferPointer(rebasing: rest[range]))
+            case .end:
+                body.finish()
+                exchange.body = nil
+                return consumed
+            case .error(let error):
+                throw BodyUnavailable(reason: "malformed body: \(error.reason)")
+            case .head:
+                preconditionFailure("a request head inside a body")
+            }
+        }
+    }
+
+    /// The rest of the body will not be received: reads fail with `reason`, and the connection
+    /// closes after the response, so that unread body bytes are never taken for a request.
+    func abandonArrivingBody(_ reason: String) {
+        exchange.body?.abandon(reason)
+        exchange.body = nil
+        exchange.request.keepAlive = false
+    }
+}
+
+/// The way from a body read on the loop thread back to the connection receiving the body.
+///
+/// `@unchecked Sendable`: a body with this receiver exists only when the application runs on the
+/// loop thread (``Connection/bodyIsReceivedByReader``), so every read, and with it every call of
+/// ``receive()``, happens on that loop's thread, the connection's own. The reference is weak: the
+/// application may keep the body longer than the connection lives (its reads then find the body
+/// finished or abandoned and never call).
+final class BodyReceiver: @unchecked Sendable {
+    private weak var connection: Connection?
+
+    init(_ connection: Connection) { self.connection = connection }
+
+    func receive() throws {
+        guard let connection else { throw BodyUnavailable(reason: "the connection is closed") }
+        try connection.receiveBodyForReader()
+    }
+}
