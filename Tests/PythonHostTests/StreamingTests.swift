@@ -61,15 +61,19 @@ import TestSupport
         #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
-    /// With application threads `wsgi.input` streams: a large upload (1 GiB, or
-    /// `SWIFT_WSGI_UPLOAD_GIB`) passes through an application that hashes it as it arrives, with
-    /// flat memory and nothing spooled.
-    @Test func aLargeUploadStreamsThroughAHashingApplication() throws {
+    /// With application threads, and in workers without them, `wsgi.input` streams: a large
+    /// upload (1 GiB, or `SWIFT_WSGI_UPLOAD_GIB`) passes through an application that hashes it as
+    /// it arrives, with flat memory and nothing spooled. A worker's short `--timeout` does not
+    /// end it: waiting for the client is not being stuck.
+    @Test(arguments: [["--threads", "2"], ["--workers", "1", "--timeout", "1"]])
+    func aLargeUploadStreamsThroughAHashingApplication(mode: [String]) throws {
         let gibibytes = Int(ProcessInfo.processInfo.environment["SWIFT_WSGI_UPLOAD_GIB"] ?? "") ?? 1
         let blocks = gibibytes * 16384
-        let server = try PythonFixtures.serve(["wsgi_checks", "--threads", "2"])
-        let pid = server.process.processIdentifier
+        let server = try PythonFixtures.serve(["wsgi_checks"] + mode)
         #expect(try get(server, "/").bodyText == "checks")
+        // The process running the application: the worker, with workers.
+        let master = server.process.processIdentifier
+        let pid = mode[0] == "--workers" ? try #require(ProcessTree.children(of: master).first) : master
         let before = ProcessMemory.residentKiB(pid: pid)
         let block = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
         let client = try RawClient(port: server.port)

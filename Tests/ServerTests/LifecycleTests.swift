@@ -200,13 +200,13 @@ import WSGIServer
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         try errors.fileHandleForReading.close()
         let master = process.processIdentifier
-        let firstWorkers = Self.children(of: master)
+        let firstWorkers = ProcessTree.children(of: master)
         #expect(!firstWorkers.isEmpty)
         // A reload makes the master log into the closed pipe; it is over (and those records were
         // written) once none of the first workers is left.
         kill(master, SIGHUP)
         #expect(eventually(timeout: 20) {
-            let workers = Self.children(of: master)
+            let workers = ProcessTree.children(of: master)
             return !workers.isEmpty && workers.isDisjoint(with: firstWorkers)
         })
         #expect(try Self.requestOnce(port: port, path: "/").bodyText == "Index")
@@ -214,11 +214,6 @@ import WSGIServer
         #expect(process.waitForExit() == 0)
     }
 
-    /// The process ids of `pid`'s children (Linux's `/proc/PID/task/PID/children`).
-    static func children(of pid: Int32) -> Set<Int32> {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-        return Set(text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-    }
 
     @Test func workersAreRecycledAfterMaxRequests() throws {
         let demo = try ServerProcess(["--app", "hello", "--workers", "1", "--max-requests", "5", "--bind", "127.0.0.1:0"], captureLog: true)
