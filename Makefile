@@ -89,7 +89,7 @@ soak: release
 
 soak-ci: release
 	@$(ENSURE) wrk
-	Soak/soak.py --duration 10 --sample 1
+	Soak/soak.py --duration 10 --sample 1 --confirm-growth
 
 # libFuzzer on the parser and on whole connections (Swift gateway, Python host), FUZZ_SECONDS each (default 60); crashes land in
 # Fuzz/artifacts/ (Fuzz/README.md).

@@ -17,7 +17,10 @@ For each configuration (the Swift demo's echo app and swift-wsgi with Soak/soak_
 A configuration fails when a valid request failed, a process died, or a series kept growing: the
 median of the last third of the samples (after the first quarter, the warm-up) above the median of
 the middle third by more than the allowance (memory: 20% + 16 MiB; descriptors: 16; objects:
-2000). Prints one line per configuration; exits 1 on any failure.
+2000). Prints one line per configuration; exits 1 on any failure. With --confirm-growth (the
+short CI pass) a configuration whose only failure is growth runs again and fails only if it grows
+again: over 10 s, one step of the allocator (--threads rises in steps to a plateau under this load)
+is hard to tell from a leak, which grows on every run.
 """
 import argparse
 import json
@@ -61,6 +64,8 @@ class Soak:
         self.sample = sample
         self.stop = threading.Event()
         self.failures = []
+        # Set when a series kept growing (see check_growth).
+        self.grew = False
         self.counts = {"checks": 0, "aborts": 0, "malformed": 0, "slowloris": 0}
         self.lock = threading.Lock()
         self.series = {"rss": [], "fds": [], "objects": []}
@@ -312,6 +317,7 @@ class Soak:
             before, after = statistics.median(steady[third:2 * third] or steady[:1]), statistics.median(steady[2 * third:])
             if after - before > allowances[key](before):
                 self.fail(f"{key} kept growing: {before:.0f} -> {after:.0f} (samples {values})")
+                self.grew = True
 
     def summary(self, wrk_results):
         def span(key):
@@ -333,18 +339,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=60, help="seconds per configuration (default 60)")
     parser.add_argument("--sample", type=float, default=2.0, help="seconds between samples (default 2)")
+    parser.add_argument("--confirm-growth", action="store_true",
+                        help="run a configuration again when growth was its only failure; fail if it grows again "
+                             "(for short runs, where one step of the allocator looks like growth)")
     parser.add_argument("configs", nargs="*", default=list(CONFIGS), help=f"configurations (default all: {' '.join(CONFIGS)})")
     arguments = parser.parse_args()
     failed = False
     for name in arguments.configs:
-        soak = Soak(name, arguments.duration, min(arguments.sample, max(0.5, arguments.duration / 12)))
-        results = soak.run()
-        print(soak.summary(results), flush=True)
-        for failure in soak.failures:
-            print(f"    {failure}", flush=True)
+        attempts = 2 if arguments.confirm_growth else 1
+        for attempt in range(attempts):
+            soak = Soak(name, arguments.duration, min(arguments.sample, max(0.5, arguments.duration / 12)))
+            results = soak.run()
+            print(soak.summary(results), flush=True)
+            for failure in soak.failures:
+                print(f"    {failure}", flush=True)
+            if not soak.failures:
+                os.unlink(soak.log.name)
+            only_grew = soak.grew and len(soak.failures) == 1
+            if not only_grew or attempt == attempts - 1:
+                break
+            print(f"    growth was the only failure: running {name} again to confirm it", flush=True)
         failed = failed or bool(soak.failures)
-        if not soak.failures:
-            os.unlink(soak.log.name)
     sys.exit(1 if failed else 0)
 
 
