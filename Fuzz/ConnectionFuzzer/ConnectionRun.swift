@@ -83,7 +83,7 @@ struct ConnectionRun {
         let log = ApplicationLog()
         let client: MemoryConnection
         do {
-            client = try MemoryConnection(app: fuzzApplication(log), deferring: input.defersOutput) { $0.limits = input.limits }
+            client = try MemoryConnection(app: fuzzApplication(log), deferring: input.defersOutput, configure: input.configure)
         } catch {
             fatalError("harness: \(error)")
         }

@@ -54,7 +54,7 @@ struct PythonRun {
         let before = PythonRun.methodsSeen().count
         let client: MemoryConnection
         do {
-            client = try MemoryConnection(deferring: input.defersOutput, configure: { $0.limits = input.limits }) { _ in responder }
+            client = try MemoryConnection(deferring: input.defersOutput, configure: input.configure) { _ in responder }
         } catch {
             fatalError("harness: \(error)")
         }

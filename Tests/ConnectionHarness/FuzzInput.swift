@@ -7,7 +7,10 @@ import TestSupport
 /// The layout of an input of the whole-connection fuzzers (Fuzz/ConnectionFuzzer, Fuzz/PythonFuzzer):
 /// - byte 0, flags: bit 0 defers output to the loop's flush point; bit 1 makes the socket take at
 ///   most 7 bytes per write (every response leaves through the asynchronous path); bit 2 sends FIN
-///   after the stream; bit 3 means 3 bytes of limits follow byte 1;
+///   after the stream; bit 3 means 3 bytes of limits follow byte 1; bit 4 streams every request
+///   body to the application on the loop thread (`LoopThreadBodies.streamed`, no memory
+///   threshold): it starts once the bytes at hand are in, and the pieces not sent yet arrive as
+///   it reads;
 /// - byte 1, splits: how the stream is cut for the second run (``splitSizes(splitByte:count:)``);
 /// - with flag bit 3: the request-line limit (x 4), the head limit (x 8) and the body limit;
 /// - the rest: what the client sends.
@@ -15,6 +18,7 @@ struct FuzzInput {
     var defersOutput = false
     var slowSocket = false
     var sendsFIN = false
+    var streamsBodies = false
     var limits = ParserLimits()
     var splitByte: UInt8 = 0
     var stream: [UInt8] = []
@@ -25,6 +29,7 @@ struct FuzzInput {
         defersOutput = flags & 1 != 0
         slowSocket = flags & 2 != 0
         sendsFIN = flags & 4 != 0
+        streamsBodies = flags & 16 != 0
         splitByte = bytes[1]
         var start = 2
         if flags & 8 != 0 {
@@ -39,6 +44,15 @@ struct FuzzInput {
 
     /// The sizes of the pieces the stream is cut into for the second run.
     func pieces() -> [Int] { splitSizes(splitByte: splitByte, count: stream.count) }
+
+    /// The server settings the input asks for.
+    func configure(_ configuration: inout ServerConfiguration) {
+        configuration.limits = limits
+        if streamsBodies {
+            configuration.loopThreadBodies = .streamed
+            configuration.bodyMemoryThreshold = 0
+        }
+    }
 }
 
 /// The rules every run of a fuzzed connection keeps, whatever the application: exactly one response
@@ -85,13 +99,36 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
 extension MemoryConnection {
     /// Delivers `input`'s stream in `pieces` (while the connection reads), then FIN if the input asks
     /// for it, letting the loop's deferred work and the socket's events run after each step.
+    ///
+    /// An application reading a streamed body on the loop thread receives on demand: each wait of
+    /// its for the socket brings the next piece (then FIN, if asked for, or else a timeout), and
+    /// what it leaves in the "kernel" reaches the connection before the next piece.
     func deliver(_ input: FuzzInput, in pieces: [Int]) {
         if input.slowSocket { transport.takesAtMost = 7 }
+        var rest = pieces[...]
         var offset = 0
-        for size in pieces where transport.isReading {
-            send(Array(input.stream[offset..<offset + size]))
-            offset += size
+        func nextPiece() -> [UInt8]? {
+            guard let size = rest.popFirst() else { return nil }
+            defer { offset += size }
+            return Array(input.stream[offset..<offset + size])
+        }
+        transport.whileWaitingToRead = { [unowned transport] in
+            if let piece = nextPiece() {
+                transport.unreceived += piece
+            } else if input.sendsFIN {
+                transport.peerFinished = true
+            }
+        }
+        defer { transport.whileWaitingToRead = {} }
+        while transport.isReading, let piece = nextPiece() {
+            send(piece)
             settle()
+            while transport.isReading && !transport.unreceived.isEmpty {
+                let left = transport.unreceived
+                transport.unreceived = []
+                send(left)
+                settle()
+            }
         }
         if input.sendsFIN && !transport.isClosed {
             sendEOF()

@@ -15,7 +15,8 @@ extension Connection {
     static let pushWindow = 64 * 1024
 
     func push(_ part: ResponsePart) throws {
-        guard state == .responding else { throw ResponseAbandoned() }
+        // After its body failed, the application's answer is dropped (Connection+ReceivingBody).
+        guard state == .responding, exchange.bodyFailure == nil else { throw ResponseAbandoned() }
         if let first = pushed.parts.first, endsResponse(first) {
             // A part waiting to end the response: the application's later writes go nowhere.
             if case .abort = first { throw ResponseAbandoned() }

@@ -32,7 +32,10 @@ extension Connection {
                     finishInput()
                 } else if state == .readingBody && exchange.body?.isReceivedByReader == true {
                     // Every byte at hand is in the body: the application starts, on this thread,
-                    // and receives the rest as it reads (Connection+ReceivingBody).
+                    // and receives the rest as it reads (Connection+ReceivingBody). An incomplete
+                    // chunk line the parser left is held for its first receive.
+                    exchange.heldBodyBytes = Array(rest[count...])
+                    consumed = view.count
                     state = .responding
                     arm(.none)
                     return true

@@ -24,9 +24,11 @@ extension Connection {
     /// when its client waits for it, then receives until body bytes (or the body's end) arrived,
     /// waiting for the client for at most the body-read timeout.
     ///
-    /// A failure (timeout, the client gone, a malformed chunk) does not close the connection: the
-    /// application's code is running. The body is abandoned instead, so this and later reads throw
-    /// ``BodyUnavailable``, and the connection closes after the response.
+    /// A failure (timeout, the client gone, a malformed chunk) cannot end the exchange here: the
+    /// application's code is running. The body is abandoned, so this and later reads throw
+    /// ``BodyUnavailable``, and the failure is recorded (``Exchange/bodyFailure``): once the
+    /// application returns, its answer is dropped and the connection does what it does when a body
+    /// fails before the application runs (a 408 or 400 refusal; nothing for a client gone).
     func receiveBodyForReader() throws {
         guard let body = exchange.body else { throw BodyUnavailable(reason: "the response started before the body was read") }
         do {
@@ -34,32 +36,68 @@ extension Connection {
                 queueContinue()
                 try flushWaitingForClient()
             }
+            // The bytes held from the last receive come first, then what the kernel has.
             let buffer = context.receiveScratch
-            var received = try transport.receive(into: buffer, peeking: true)
+            let held = exchange.heldBodyBytes.count
+            guard held < buffer.count / 2 else { throw BodyFailure.refused(status: 400, detail: "a chunk framing line too long") }
+            exchange.heldBodyBytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            let free = UnsafeMutableRawBufferPointer(rebasing: buffer[held...])
+            var received = try transport.receive(into: free, peeking: true)
             while received == nil {
                 try waitForClient(.bodyRead) { try transport.waitUntilReadable(milliseconds: $0) }
-                received = try transport.receive(into: buffer, peeking: true)
+                received = try transport.receive(into: free, peeking: true)
             }
             guard let count = received, count > 0 else {
                 inputEnded = true
-                throw BodyUnavailable(reason: "the client closed the connection before the end of the body")
+                throw BodyFailure.clientGone
             }
-            let taken = try parseBody(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: body)
-            // The same bytes again, now for good: they are in the kernel already.
-            _ = try transport.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<taken]), peeking: false)
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<(held + count)])
+            let consumed = try parseBody(bytes, into: body)
+            // Taken for good, now that it is known how many belong to the body (they are in the
+            // kernel already): at its end, the body's; before it, all, the parser's leftover held.
+            let taken: Int
+            if exchange.body == nil {
+                exchange.heldBodyBytes = []
+                taken = consumed - held
+            } else {
+                exchange.heldBodyBytes = Array(bytes[consumed...])
+                taken = count
+            }
+            _ = try transport.receive(into: UnsafeMutableRawBufferPointer(rebasing: free[..<taken]), peeking: false)
             context.heartbeat?.beatIfDue()
         } catch {
-            let reason = (error as? BodyUnavailable)?.reason ?? "\(error)"
-            context.refusalLog.log(context.logger, level: .info, "request body not received", metadata: [
-                "peer": "\(peerDescription)", "reason": "\(reason)",
-            ], now: context.now)
+            let failure: BodyFailure
+            switch error {
+            case let known as BodyFailure: failure = known
+            case is ClientTimedOut: failure = .refused(status: 408, detail: "the request took too long to arrive")
+            default: failure = .clientGone  // the socket failed
+            }
+            exchange.bodyFailure = failure
+            let reason = failure.description
             abandonArrivingBody(reason)
             throw BodyUnavailable(reason: reason)
         }
     }
 
+    /// The application returned after its body failed (``Exchange/bodyFailure``): its answer, made
+    /// without the body, is dropped, and the connection refuses the request or, the client gone,
+    /// finishes.
+    func endAfterBodyFailure(_ failure: BodyFailure) {
+        _ = pushed.takeAll()
+        switch failure {
+        case .refused(let status, let detail):
+            refuse(status: status, detail: detail, level: .info)
+        case .clientGone:
+            context.logger.debug("client gone mid-body", metadata: ["peer": "\(peerDescription)"])
+            state = .finishing
+            arm(.none)
+            exchange.close()
+        }
+    }
+
     /// Parses received bytes into the body, up to its end.
-    /// - Returns: how many of `bytes` belong to the body (all, but at its end).
+    /// - Returns: how many of `bytes` the parser consumed: up to the body's end, or all but an
+    ///   incomplete line.
     private func parseBody(_ bytes: UnsafeRawBufferPointer, into body: RequestBody) throws -> Int {
         var consumed = 0
         while true {
@@ -76,7 +114,7 @@ extension Connection {
                 exchange.body = nil
                 return consumed
             case .error(let error):
-                throw BodyUnavailable(reason: "malformed body: \(error.reason)")
+                throw BodyFailure.refused(status: error.status, detail: error.reason)
             case .head:
                 preconditionFailure("a request head inside a body")
             }
@@ -89,6 +127,21 @@ extension Connection {
         exchange.body?.abandon(reason)
         exchange.body = nil
         exchange.request.keepAlive = false
+    }
+}
+
+/// Why the body of an application on the loop thread could not be received.
+enum BodyFailure: Error, CustomStringConvertible {
+    /// A timeout or a malformed body: answered with `status`.
+    case refused(status: Int, detail: String)
+    /// The client closed or reset the connection.
+    case clientGone
+
+    var description: String {
+        switch self {
+        case .refused(_, let detail): detail
+        case .clientGone: "the client went away before the end of the body"
+        }
     }
 }
 

@@ -22,6 +22,10 @@ extension Connection {
             return true
         }
         guard let part = exchange.source?.next(into: self) else { return false }
+        if let failure = exchange.bodyFailure {
+            endAfterBodyFailure(failure)
+            return true
+        }
         if !pushed.parts.isEmpty { handlePushedParts() }
         // The response may have ended on a pushed part (Content-Length reached): then the returned
         // part belongs to nothing and is dropped.

@@ -30,6 +30,13 @@ struct Exchange {
     /// be reading it: ``channel`` is then set while the connection is still in
     /// ``Connection/State/readingBody``.)
     var body: RequestBody?
+    /// Bytes of a body its application receives on the loop thread (Connection+ReceivingBody) that
+    /// the parser left for later: an incomplete chunk-size or trailer line, parsed again with the
+    /// bytes that complete it.
+    var heldBodyBytes: [UInt8] = []
+    /// Set when such a body failed while the application ran: what the connection does once it
+    /// returned.
+    var bodyFailure: BodyFailure?
     var request = RequestSummary()
     /// Decided by the response head; nil until it arrived.
     var framing: ResponseFraming?
@@ -42,6 +49,8 @@ struct Exchange {
         let channel = self.channel.take()
         body?.abandon("the exchange ended before the body arrived")
         body = nil
+        heldBodyBytes = []
+        bodyFailure = nil
         framing = nil
         step = .pull
         if let channel {
