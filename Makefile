@@ -81,11 +81,12 @@ test-tsan: deps test-venv
 
 # The release servers under a mixed hostile load, DURATION seconds per configuration (six: the demo
 # and swift-wsgi, inline, --threads, --workers), failing on growth, failed requests or deaths
-# (Soak/soak.py). soak-ci is the short pass CI runs: 10 s each, a minute in all.
+# (Soak/soak.py; a growth verdict is confirmed by a second run of that configuration). soak-ci is
+# the short pass CI runs: 10 s each, a minute in all.
 DURATION ?= 60
 soak: release
 	@$(ENSURE) wrk
-	Soak/soak.py --duration $(DURATION)
+	Soak/soak.py --duration $(DURATION) --confirm-growth
 
 soak-ci: release
 	@$(ENSURE) wrk
