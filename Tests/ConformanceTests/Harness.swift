@@ -281,6 +281,10 @@ func answering(_ body: Bytes = "ok", inspect: @escaping @Sendable (Environ) thro
 }
 
 /// Captures the environ of each request.
+///
+/// What it keeps are detached copies, entry by entry: a request's environ reads through its
+/// gateway, which holds the application, which holds this log; keeping the environ itself would
+/// close that cycle and leak the lot.
 final class EnvironLog: Sendable {
     private let environs = Mutex<[Environ]>([])
 
@@ -288,8 +292,11 @@ final class EnvironLog: Sendable {
     var last: Environ? { all.last }
 
     func app(_ body: Bytes = "ok") -> Application {
-        answering(body) { environ in self.environs.withLock { $0.append(environ) } }
+        answering(body) { environ in self.record(environ) }
     }
 
-    func record(_ environ: Environ) { environs.withLock { $0.append(environ) } }
+    func record(_ environ: Environ) {
+        let copy = Environ(Dictionary(environ.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }))
+        environs.withLock { $0.append(copy) }
+    }
 }
