@@ -36,10 +36,13 @@ build_parser() {
 }
 
 # The connection targets through SwiftPM (they need the package's modules, tested internals
-# included: a debug build), in their own build folder.
+# included: a debug build), in their own build folder. SwiftPM hands swiftc `-sanitize=fuzzer` and
+# `-sanitize=address` as two flags, and the second replaces the first: without the explicit
+# coverage flags nothing would be instrumented and libFuzzer would mutate blind.
 build_swiftpm() {
     "$SWIFT" build --package-path "$root" --scratch-path "$root/.build-fuzz" --product "$1-fuzzer" \
-        --sanitize=fuzzer --sanitize=address -Xswiftc -DLIBFUZZER
+        --sanitize=fuzzer --sanitize=address -Xswiftc -DLIBFUZZER \
+        -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table
     cp "$root/.build-fuzz/debug/$1-fuzzer" "$work/$1-fuzzer"
 }
 build_connection() { build_swiftpm connection; }
