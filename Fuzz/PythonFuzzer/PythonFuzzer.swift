@@ -70,7 +70,7 @@ struct PythonRun {
         }
     }
 
-    /// `fuzz_app.seen`: the methods of the requests the application was called for so far.
+    /// `fuzz_app.seen`: the methods of the requests the application read whole so far.
     static func methodsSeen() -> [String] {
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }

@@ -8,8 +8,9 @@ arbitrary values:
     \n
     PIECE|PIECE|...        each a type letter and its data: b bytes, a bytearray, s str, n None,
                            w write(data), e raise
-`seen` lists the methods of the requests it was called for, for the fuzzer's one response per
-request check (and to know which responses answer HEAD).
+`seen` lists the methods of the requests whose body it read whole, for the fuzzer's one response
+per request check (and to know which responses answer HEAD): a streamed body can fail mid-read
+(the client gone, a malformed chunk), and that request gets no answer of the application's.
 """
 seen = []
 
@@ -32,8 +33,8 @@ def _pieces(spec, write):
 
 
 def application(environ, start_response):
-    seen.append(environ["REQUEST_METHOD"])
     body = environ["wsgi.input"].read()
+    seen.append(environ["REQUEST_METHOD"])
     if environ.get("PATH_INFO", "").startswith("/spec"):
         head, _, rest = body.partition(b"\n\n")
         lines = head.split(b"\n")
