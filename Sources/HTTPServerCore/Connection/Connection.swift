@@ -20,6 +20,8 @@ import UVLoop
 /// Nothing re-enters the connection: the application's `write()` data is queued as parts
 /// (``push(_:)``) and handled once the application returns control; beyond a window it is written
 /// at once, the application waiting for the client, but never ended early (Connection+Pushing).
+/// Likewise its reads of a body streamed on this thread receive from the socket at once, beside
+/// libuv, and a failure there is acted on once the application returned (Connection+ReceivingBody).
 ///
 /// Ownership: the transport holds this object (as its delegate) until the transport's close
 /// callback, and so does the loop's registry. Thread: its loop's thread only.
