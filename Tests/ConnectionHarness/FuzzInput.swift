@@ -124,9 +124,7 @@ extension MemoryConnection {
             send(piece)
             settle()
             while transport.isReading && !transport.unreceived.isEmpty {
-                let left = transport.unreceived
-                transport.unreceived = []
-                send(left)
+                deliverUnreceived()
                 settle()
             }
         }

@@ -63,13 +63,11 @@ final class MemoryConnection {
     /// demand or ``deliverUnreceived()`` hands them over.
     func sendUnreceived(_ bytes: [UInt8]) { transport.unreceived += bytes }
 
-    /// The loop's next read: what the connection did not receive on demand reaches it (then the
-    /// FIN, if the peer finished).
+    /// The loop's next read: what the connection did not receive on demand reaches it.
     func deliverUnreceived() {
         let bytes = transport.unreceived
         transport.unreceived = []
         if !bytes.isEmpty { send(bytes) }
-        if transport.peerFinished { sendEOF() }
     }
 
     /// The loop reaches its flush point: deferred output is written.
