@@ -22,11 +22,11 @@ enum HostCallbacks {
             },
             input_read: { address, size in
                 let body = RequestInputs.body(address!)
-                return HostCallbacks.bytes(waiting: body.readWouldWait(size)) { try body.read(size) }
+                return HostCallbacks.bytes { try body.read(size) }
             },
             input_readline: { address, size in
                 let body = RequestInputs.body(address!)
-                return HostCallbacks.bytes(waiting: body.readWouldWait(size, line: true)) { try body.readline(size) }
+                return HostCallbacks.bytes { try body.readline(size) }
             },
             log: { utf8, length in
                 HostCallbacks.errorLog.error("\(String(decoding: UnsafeRawBufferPointer(start: utf8, count: length), as: UTF8.self))")
@@ -37,12 +37,13 @@ enum HostCallbacks {
 
     /// A `bytes` copy of what `read` returns (request body bytes: the body object reuses its
     /// memory), or nil with `OSError` raised when reading fails (a spool file error, a client gone).
-    /// A read that `waiting` for the client (a body streamed to an application thread) runs without
-    /// the GIL, so that other Python threads run meanwhile.
-    fileprivate static func bytes(waiting: Bool, _ read: () throws -> SharedBytes.Bytes) -> PythonObject? {
+    /// A read that waits for the client gives the GIL away meanwhile
+    /// (``PythonGateway/threadWillWait()``), so that other Python threads run: it is taken back here.
+    fileprivate static func bytes(_ read: () throws -> SharedBytes.Bytes) -> PythonObject? {
+        let data = Result(catching: read)
+        PythonThread.current.acquire()
         do {
-            let data = try waiting ? PythonThread.current.withoutGIL(read) : read()
-            return data.withUnsafeBytes { PyBytes_FromStringAndSize($0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+            return try data.get().withUnsafeBytes { PyBytes_FromStringAndSize($0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
         } catch {
             return RaisedError.os("reading the request body failed: \(error)").raise()
         }

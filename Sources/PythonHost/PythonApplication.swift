@@ -6,7 +6,7 @@ import SharedBytes
 import WSGIGateway
 
 /// A loaded WSGI application and the Python objects all its requests share. The server meets it as
-/// ``responder`` (and ``loopObserver``, which gives the GIL back whenever a loop is about to wait).
+/// ``responder``, its whole wiring.
 ///
 /// `@unchecked Sendable` is sound: everything here is immutable, and the Python objects it points
 /// at are owned for the interpreter's life (what changes per request lives in each thread's
@@ -39,10 +39,6 @@ public final class PythonApplication: @unchecked Sendable {
     /// What the server drives requests through.
     public var responder: any Responder { PythonGateway(application: self) }
 
-    /// Gives the GIL back when an event loop is about to wait (set as the server's
-    /// ``ServerConfiguration/loopObserver``).
-    public var loopObserver: any LoopObserver { PythonLoopObserver() }
-
     /// `application(environ, start_response)`: the result (new), or nil with the exception set.
     func call(environ: PythonObject, startResponse: PythonObject) -> PythonObject? {
         withUnsafeTemporaryAllocation(of: PythonObject?.self, capacity: 2) { arguments in
@@ -63,6 +59,11 @@ struct PythonGateway: Responder {
             cgi: CGIContext(connection: connection, server: server, mountPoint: Bytes())
         )
     }
+
+    /// Gives the GIL back if the calling thread holds it: a loop about to wait for I/O (it took
+    /// the GIL lazily for the requests of the iteration), or a thread about to block inside a
+    /// server call (whoever made the call takes it back when it returns).
+    func threadWillWait() { PythonThread.releaseIfHeld() }
 }
 
 /// The requests of one connection, each turned into a ``PythonExchange``.
@@ -98,9 +99,3 @@ final class PythonConnection: RequestHandler {
     }
 }
 
-/// Gives the GIL back before each loop waits for I/O, and when it stops: the loop thread took it
-/// lazily for the requests of the iteration (inline mode).
-struct PythonLoopObserver: LoopObserver {
-    func loopWillWait() { PythonThread.releaseIfHeld() }
-    func loopDidStop() { PythonThread.releaseIfHeld() }
-}

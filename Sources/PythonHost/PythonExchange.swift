@@ -12,8 +12,9 @@ import WSGIGateway
 ///
 /// The GIL: every step takes it through the running thread's ``PythonThread`` (lazily: an inline
 /// loop thread usually holds it already); with application threads each step gives it back before
-/// returning, and `write` gives it up while it waits for the loop. Body chunks go out from the
-/// `bytes` objects' own memory (``PythonBytes``).
+/// returning. A `write()` or a body read that waits (for the client, or the loop) gives it up
+/// meanwhile (``PythonGateway/threadWillWait()``) and takes it back before returning to Python.
+/// Body chunks go out from the `bytes` objects' own memory (``PythonBytes``).
 ///
 /// References: the exchange owns its result (and iterator) and its ``CallObjects`` from the call
 /// until `close()`, which calls the result's `close()` (exactly once: the core calls `close()`
@@ -52,7 +53,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     @exclusivity(unchecked) private var objects: CallObjects?
     /// The rest of the body when it is a file the core sends.
     @exclusivity(unchecked) private var pendingFile: FileSlice?
-    /// The core's sink while the application callable runs (it keeps the sink alive meanwhile).
+    /// The core's sink during each step: the call, an iteration (the core keeps it alive meanwhile).
     @exclusivity(unchecked) private unowned(unsafe) var sink: (any PartSink)?
     /// The thread running the current step (the registry keeps records alive), and its workspace.
     @exclusivity(unchecked) private unowned(unsafe) var thread: PythonThread?
@@ -93,8 +94,10 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
         defer { if !inline { thread.release() } }
         self.thread = thread
         workspace = thread.workspace(for: application)
+        self.sink = sink
+        defer { self.sink = nil }
         switch rules.stage {
-        case .ready: return callApplication(sink, on: thread)
+        case .ready: return callApplication(on: thread)
         case .iterating: return pull(on: thread)
         case .running: preconditionFailure("next(into:) while the application runs: the core pulls one part at a time")
         case .finished: return .end
@@ -118,7 +121,7 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
 
     // MARK: Calling the application
 
-    private func callApplication(_ sink: any PartSink, on thread: PythonThread) -> ResponsePart {
+    private func callApplication(on thread: PythonThread) -> ResponsePart {
         rules.applicationCalled()
         let workspace = workspace!
         guard let objects = workspace.callObjects.take() else { return failWithException(on: thread) }
@@ -129,11 +132,9 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
               let environ = workspace.environ.build(variables, template: template, input: objects.input) else {
             return failWithException(on: thread)
         }
-        self.sink = sink
         thread.runsApplication = true
         let returned = application.call(environ: environ, startResponse: objects.startResponse)
         thread.runsApplication = false
-        self.sink = nil
         Py_DECREF(environ)
         guard let returned else { return failWithException(on: thread) }
         rules.applicationReturned()
@@ -348,8 +349,9 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
         return nil
     }
 
+    /// `write(data)`: on its way before this returns (the core's ``PartSink``).
     func write(_ data: PythonObject) -> PythonObject? {
-        guard PythonThread.isCurrent(thread) else {
+        guard let thread, PythonThread.isCurrent(thread) else {
             return RaisedError.runtime("write() called outside the request's own thread").raise()
         }
         guard swsgi_is_bytes(data) != 0 else { return RaisedError.type("write() takes bytes, not \(Python.describe(data))").raise() }
@@ -358,12 +360,9 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
                 return Py_NewRef(swsgi_none())
             }
             guard let sink else { throw ResponseAbandoned() }
-            if sink.mayWait(pushing: part) {
-                // Waiting for the loop or the client: without the GIL, so other Python threads run.
-                try thread!.withoutGIL { try sink.push(part) }
-            } else {
-                try sink.push(part)
-            }
+            // A push that waited (for the client, or the loop) gave the GIL away.
+            defer { thread.acquire() }
+            try sink.push(part)
         } catch let error as ResponseAbandoned {
             return RaisedError.os("write(): \(error)").raise()
         } catch {

@@ -5,15 +5,23 @@ import Synchronization
 
 /// One OS thread's attachment to the interpreter: its thread state, kept for the thread's whole
 /// life (making one per request with `PyGILState_Ensure` costs about 7 µs; restoring a kept one
-/// about 0.4 µs), and whether the thread holds the GIL now.
+/// about 0.4 µs).
 ///
 /// The GIL discipline. A thread takes the GIL only through ``acquire()`` and gives it back only
 /// through ``release()``; both do nothing when nothing changes, so code that needs Python calls
 /// `acquire()` lazily, where it needs it. Event-loop threads that run applications (inline mode)
 /// keep the GIL from their first Python work in a loop iteration until the loop is about to wait
-/// (``PythonLoopObserver``), so that a burst of requests pays for one hand-over and the
+/// (``PythonGateway/threadWillWait()``), so that a burst of requests pays for one hand-over and the
 /// application's own threads run whenever the server idles. Application threads (`--threads`)
-/// give it back at the end of every step of a response, and around every wait for the loop.
+/// give it back at the end of every step of a response. Any thread gives it back before it blocks
+/// inside a server call (`write()`, a body read: ``PythonGateway/threadWillWait()``) and the
+/// gateway takes it back when the call returns.
+///
+/// Whether the thread holds the GIL is read from the interpreter itself (``holdsGIL``), never kept
+/// in a flag of ours: a Swift object's `deinit` may run at any point after its last use, the
+/// compiler may place it between `PyEval_RestoreThread` and the store of such a flag, and a
+/// ``PythonBytes`` released there would find the flag stale and take the GIL a second time (a
+/// deadlock seen in release builds).
 ///
 /// `@unchecked Sendable` is sound: a record is used by its own thread only (found through a
 /// thread-local key), except by ``PythonThreads`` which reads ``runsApplication`` and deletes
@@ -23,8 +31,6 @@ final class PythonThread: @unchecked Sendable {
     /// This thread's state; deleted by ``PythonThreads/deleteThreadStates()`` (not for the main thread,
     /// whose state the interpreter's finalization deletes).
     let state: UnsafeMutablePointer<PyThreadState>
-    /// Whether this thread holds the GIL now.
-    private(set) var holdsGIL: Bool
     /// Application code runs on this thread now (what an interruption must reach). Written with
     /// the GIL held.
     var runsApplication = false
@@ -34,18 +40,19 @@ final class PythonThread: @unchecked Sendable {
     /// exclusivity: only this thread touches it.
     @exclusivity(unchecked) private var workspace: ThreadWorkspace?
 
-    private init(state: UnsafeMutablePointer<PyThreadState>, holdsGIL: Bool, isMain: Bool) {
+    private init(state: UnsafeMutablePointer<PyThreadState>, isMain: Bool) {
         self.state = state
-        self.holdsGIL = holdsGIL
         self.isMain = isMain
     }
+
+    /// Whether this thread holds the GIL now: its state is the interpreter's current one.
+    var holdsGIL: Bool { swsgi_current_thread_state() == state }
 
     /// Takes the GIL unless this thread holds it.
     @inline(__always)
     func acquire() {
         guard !holdsGIL else { return }
         PyEval_RestoreThread(state)
-        holdsGIL = true
     }
 
     /// Gives the GIL back if this thread holds it.
@@ -53,7 +60,6 @@ final class PythonThread: @unchecked Sendable {
     func release() {
         guard holdsGIL else { return }
         _ = PyEval_SaveThread()
-        holdsGIL = false
     }
 
     /// This thread's workspace for `application`'s exchanges.
@@ -65,21 +71,12 @@ final class PythonThread: @unchecked Sendable {
         return made
     }
 
-    /// Runs `body` (a wait on another thread) without the GIL, and takes it back afterwards if
-    /// this thread held it.
-    func withoutGIL<Result>(_ body: () throws -> Result) rethrows -> Result {
-        let held = holdsGIL
-        release()
-        defer { if held { acquire() } }
-        return try body()
-    }
-
     // MARK: Finding the calling thread's record
 
     /// The calling thread's record, attaching the thread now when it has none (without the GIL).
     static var current: PythonThread {
         if let thread = currentIfAttached { return thread }
-        return attach(state: PyThreadState_New(PyInterpreterState_Main())!, holdsGIL: false, isMain: false)
+        return attach(state: PyThreadState_New(PyInterpreterState_Main())!, isMain: false)
     }
 
     /// The calling thread's record; nil when the thread never ran Python.
@@ -104,11 +101,11 @@ final class PythonThread: @unchecked Sendable {
 
     /// Records the thread that has just initialized the interpreter (it holds the GIL).
     static func attachMain() -> PythonThread {
-        attach(state: PyThreadState_Get(), holdsGIL: true, isMain: true)
+        attach(state: PyThreadState_Get(), isMain: true)
     }
 
-    private static func attach(state: UnsafeMutablePointer<PyThreadState>, holdsGIL: Bool, isMain: Bool) -> PythonThread {
-        let thread = PythonThread(state: state, holdsGIL: holdsGIL, isMain: isMain)
+    private static func attach(state: UnsafeMutablePointer<PyThreadState>, isMain: Bool) -> PythonThread {
+        let thread = PythonThread(state: state, isMain: isMain)
         PythonThreads.register(thread)
         // Unretained: the registry keeps the record alive for the interpreter's life.
         pthread_setspecific(recordKey, Unmanaged.passUnretained(thread).toOpaque())

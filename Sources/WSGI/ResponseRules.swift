@@ -22,8 +22,6 @@ public enum WSGIError: Error, Equatable, CustomStringConvertible {
     /// The body ended (or produced data) after `start_response` had refused its arguments: the
     /// application caught that error and went on.
     case startResponseFailed
-    /// `write` called from inside the body's iteration, which PEP 3333 forbids.
-    case writeDuringIteration
 
     public var description: String {
         switch self {
@@ -37,7 +35,6 @@ public enum WSGIError: Error, Equatable, CustomStringConvertible {
         case .writeBeforeStartResponse: return "write() called before start_response()"
         case .startResponseNotCalled: return "the application returned without calling start_response()"
         case .startResponseFailed: return "the application went on after start_response() refused its arguments"
-        case .writeDuringIteration: return "write() called while the server iterates the body"
         }
     }
 }

@@ -17,7 +17,6 @@ final class ValidatedExchange: Sendable {
         /// The body's `count` when it returned, and the chunks produced since.
         var expectedChunks: Int?
         var chunks = 0
-        var iterating = false
         var ended = false
         var closed = false
         /// The body is a `wsgi.file_wrapper`: PEP 3333 sends a file "until the end is reached, or
@@ -125,7 +124,6 @@ final class ValidatedExchange: Sendable {
     private func checkWrite(byteCount: Int) throws {
         try failIfFound(state.withLock { state in
             if state.closed { return Violation(.writeAfterClose, "write() called after the server closed the body") }
-            if state.iterating { return Violation(.writeDuringIteration, "write() called while the server iterates the body") }
             return state.produce(byteCount)
         })
     }
@@ -143,15 +141,10 @@ final class ValidatedExchange: Sendable {
 
     /// One step of the body: `produce` runs the application's `next()` outside the lock.
     func step(_ produce: () throws -> Bytes?) throws -> Bytes? {
-        let closed = state.withLock { state in
-            if !state.closed { state.iterating = true }
-            return state.closed
-        }
-        if closed {
+        if state.withLock({ $0.closed }) {
             report(Violation(.nextAfterClose, "next() called on the body after close()"))
             return nil
         }
-        defer { state.withLock { $0.iterating = false } }
         guard let chunk = try produce() else {
             try failIfFound(state.withLock { $0.end(requestMethod: requestMethod) })
             return nil

@@ -80,8 +80,6 @@ public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
         case startResponseCalledTwice
         /// The body produced data, or ended, before `start_response` was called.
         case startResponseNotCalled
-        /// `write` was called while the server iterated the body.
-        case writeDuringIteration
         /// `write` was called after the server closed the body.
         case writeAfterClose
         /// More bytes were produced than `Content-Length` declared (allowed for a
@@ -101,7 +99,7 @@ public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
                 .bodyClosedTwice, .nextAfterClose, .errorNotRethrown:
                 return .server
             case .status, .header, .startResponseCalledTwice, .startResponseNotCalled,
-                .writeDuringIteration, .writeAfterClose, .responseLength, .chunkCount, .inputClosed:
+                .writeAfterClose, .responseLength, .chunkCount, .inputClosed:
                 return .application
             }
         }

@@ -11,8 +11,10 @@ import WSGI
 /// - `start_response` once, unless with an error (`exc_info`): while nothing was sent the new head
 ///   replaces the held one; once the head is out the application's error is raised again (S45-S47).
 /// - The head is held until the first non-empty data, from `write()` or the body, or until the end
-///   of an empty body (S44); `write()` data precedes the body (S57, S58).
-/// - `write()` only while the application callable runs, never during the body's iteration (S58).
+///   of an empty body (S44); `write()` data precedes what the same step returns (S57, S58).
+/// - `write()` while the application callable runs and during the body's iteration (a generator
+///   that calls `start_response` and `write()`, as Mercurial's hgweb does; PEP 3333 does not forbid
+///   it), never after the response is over.
 /// - Empty chunks are skipped (S55). A body known to be a single chunk gets a computed
 ///   Content-Length (S5); an empty body says `Content-Length: 0`, unless it answers HEAD (the GET
 ///   body's length is unknown) or its status has no body (for 304 a length would describe the
@@ -33,7 +35,8 @@ public struct ResponseProtocol: Sendable {
         case ready
         /// The application callable runs: `start_response` and `write()` may be called.
         case running
-        /// The application returned its body, which is being iterated: `write()` is refused.
+        /// The application returned its body, which is being iterated: `start_response` (before
+        /// the head is out) and `write()` may still be called from the iteration.
         case iterating
         /// The response is over: complete, failed, or closed.
         case finished
@@ -105,11 +108,7 @@ public struct ResponseProtocol: Sendable {
     /// - Throws: ``WSGIError`` when `write` may not be called now; ``ResponseAbandoned`` when the
     ///   response is over.
     public mutating func write(_ data: Bytes) throws -> ResponsePart? {
-        switch stage {
-        case .iterating: throw WSGIError.writeDuringIteration
-        case .finished: throw ResponseAbandoned()
-        case .ready, .running: break
-        }
+        if stage == .finished { throw ResponseAbandoned() }
         switch head {
         case .notStarted: throw WSGIError.writeBeforeStartResponse
         case .refused: throw WSGIError.startResponseFailed

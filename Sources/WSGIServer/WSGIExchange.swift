@@ -7,7 +7,8 @@ import WSGIGateway
 /// One request/response of a Swift WSGI application: calls the application, is its
 /// `start_response` and `write`, and turns the returned body into parts for the core. The rules of
 /// PEP 3333 are the ``ResponseProtocol``'s; this object supplies the Swift side: the call, the
-/// body's iteration (S3: the body's first step may call `start_response`), the file wrapper
+/// body's iteration (S3: the body's first step may call `start_response`; any step may call
+/// `write()`), the file wrapper
 /// (S68-S70), the log record of an application error (S62), and `close()` exactly once (S53).
 ///
 /// One object per request does all of it (the source handed to the core, and the callee of
@@ -34,8 +35,9 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
     @exclusivity(unchecked) private var pulled = 0
     /// The rest of the body when it is a file the core sends (`wsgi.file_wrapper`).
     @exclusivity(unchecked) private var pendingFile: FileSlice?
-    /// Where `write()` data goes: the core's sink, while the application callable runs. Unowned: the
-    /// core keeps the sink alive during the call, and this is cleared when the call returns.
+    /// Where `write()` data goes: the core's sink, during each step (the application call, an
+    /// iteration of its body). Unowned: the core keeps the sink alive during the step, and this is
+    /// cleared when the step returns.
     @exclusivity(unchecked) private unowned(unsafe) var sink: (any PartSink)?
 
     // The last status and headers `start_response` accepted and their encoding, reused while the
@@ -71,8 +73,10 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
             pendingFile = nil
             return .file(file)
         }
+        self.sink = sink
+        defer { self.sink = nil }
         switch rules.stage {
-        case .ready: return callApplication(sink)
+        case .ready: return callApplication()
         case .iterating: return pull()
         case .running: preconditionFailure("next(into:) while the application runs: the core pulls one part at a time")
         case .finished: return .end
@@ -87,10 +91,8 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
         body?.close()
     }
 
-    private func callApplication(_ sink: any PartSink) -> ResponsePart {
+    private func callApplication() -> ResponsePart {
         rules.applicationCalled()
-        self.sink = sink
-        defer { self.sink = nil }
         do {
             body = try context.application(Environ(source: environ), StartResponse(self))
         } catch {

@@ -128,7 +128,6 @@ struct SwiftWSGI: ParsableCommand {
         let (interpreter, loaded) = try load()
 
         var configuration = configuration
-        configuration.loopObserver = loaded.loopObserver
         interpreter.releaseMainThread()
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
         if announces { announce(server.listeningAddresses) }

@@ -28,6 +28,10 @@ final class MemoryTransport: ConnectionTransport {
     private var events: [() -> Void] = []
 
     var hasQueuedWrites: Bool { !queued.isEmpty }
+    /// How many bytes reached the "socket" and are not taken yet.
+    var outputCount: Int { output.count }
+    /// Set: every later write fails with it (the peer reset the connection).
+    var failure: UVError?
 
     func startReading() throws { isReading = true }
     func stopReading() { isReading = false }
@@ -37,6 +41,7 @@ final class MemoryTransport: ConnectionTransport {
 
     func tryWrite(_ buffers: WriteBuffers) throws -> Int {
         writeCalls += 1
+        if let failure { throw failure }
         guard acceptsWrites else { return 0 }
         var taken = 0
         for index in 0..<buffers.count where taken < takesAtMost {

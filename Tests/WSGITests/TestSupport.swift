@@ -8,6 +8,12 @@ final class RecordingStartResponse {
     private(set) var calls: [(status: String, headers: ResponseHeaders)] = []
     private(set) var written: [Bytes] = []
 
+    /// What was written since the last call (a server sends it before what the step returns).
+    func takeWritten() -> [Bytes] {
+        defer { written = [] }
+        return written
+    }
+
     var startResponse: StartResponse {
         StartResponse { status, headers, _ in
             self.calls.append((status, headers))
@@ -37,8 +43,12 @@ func collect(_ app: Application, _ environ: Environ) throws -> CollectedResponse
     let recorder = RecordingStartResponse()
     var body = try app(environ, recorder.startResponse)
     defer { body.close() }
-    var chunks = recorder.written
-    while let chunk = try body.next() { chunks.append(chunk) }
+    var chunks = recorder.takeWritten()
+    while let chunk = try body.next() {
+        chunks += recorder.takeWritten()
+        chunks.append(chunk)
+    }
+    chunks += recorder.takeWritten()
     return CollectedResponse(status: recorder.calls.last?.status, headers: recorder.calls.last?.headers ?? [], chunks: chunks)
 }
 
@@ -96,7 +106,8 @@ struct ValidatedRun {
 final class Counter: Sendable {
     private let count = Mutex(0)
 
-    func increment() { count.withLock { $0 += 1 } }
+    @discardableResult
+    func increment() -> Int { count.withLock { $0 += 1; return $0 } }
 
     var value: Int { count.withLock { $0 } }
 }

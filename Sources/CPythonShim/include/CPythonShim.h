@@ -40,6 +40,16 @@ static inline PyObject *swsgi_value_error(void) { return PyExc_ValueError; }
 static inline PyObject *swsgi_runtime_error(void) { return PyExc_RuntimeError; }
 static inline PyObject *swsgi_os_error(void) { return PyExc_OSError; }
 static inline PyObject *swsgi_keyboard_interrupt(void) { return PyExc_KeyboardInterrupt; }
+/* The thread state of the thread holding the GIL when it is the calling thread, else NULL (3.12+)
+   or another thread's (3.11 keeps the GIL holder's process-wide): compared with the calling
+   thread's own state, whether it holds the GIL now. Never blocks, needs no GIL. */
+static inline PyThreadState *swsgi_current_thread_state(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
 /* The thread id CPython knows a thread state by (for PyThreadState_SetAsyncExc). */
 static inline unsigned long swsgi_thread_id(PyThreadState *state) { return state->thread_id; }
 

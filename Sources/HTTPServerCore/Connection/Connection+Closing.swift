@@ -75,7 +75,6 @@ extension Connection {
         guard state != .closed else { return }
         state = .closed
         arm(.none)
-        _ = pushed.takeAll()
         // Application code (a body's close) runs after the state says closed.
         exchange.close()
         transport.close()

@@ -90,7 +90,11 @@ extension Connection {
             // Application threads: the application starts now and reads the body as it arrives;
             // 100 Continue waits for its first read.
             let id = self.id
-            let body = StreamedBody(expectsContinue: expectsContinue, arrival: .loopDelivers { resume(id) })
+            let responder = context.responder
+            let body = StreamedBody(
+                expectsContinue: expectsContinue,
+                arrival: .loopDelivers(wake: { resume(id) }, willWait: { responder.threadWillWait() })
+            )
             exchange.body = RequestBody(.streamed(body))
         } else if hasBody && bodyIsReceivedByReader {
             // The application, on this thread, starts once the bytes at hand are in the body.

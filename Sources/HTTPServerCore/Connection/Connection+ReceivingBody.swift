@@ -26,7 +26,7 @@ extension Connection {
     ///
     /// A failure (timeout, the client gone, a malformed chunk) cannot end the exchange here: the
     /// application's code is running. The body is abandoned, so this and later reads throw
-    /// ``BodyUnavailable``, and the failure is recorded (``Exchange/bodyFailure``): once the
+    /// ``BodyUnavailable``, and the failure is recorded (``Exchange/interruption``): once the
     /// application returns, its answer is dropped and the connection does what it does when a body
     /// fails before the application runs (a 408 or 400 refusal; nothing for a client gone).
     func receiveBodyForReader() throws {
@@ -72,18 +72,17 @@ extension Connection {
             case is ClientTimedOut: failure = .refused(status: 408, detail: "the request took too long to arrive")
             default: failure = .clientGone  // the socket failed
             }
-            exchange.bodyFailure = failure
+            exchange.interruption = .bodyFailed(failure)
             let reason = failure.description
             abandonArrivingBody(reason)
             throw BodyUnavailable(reason: reason)
         }
     }
 
-    /// The application returned after its body failed (``Exchange/bodyFailure``): its answer, made
-    /// without the body, is dropped, and the connection refuses the request or, the client gone,
-    /// finishes.
+    /// The application returned after its body failed (``Exchange/Interruption/bodyFailed(_:)``):
+    /// its answer, made without the body, is dropped, and the connection refuses the request or,
+    /// the client gone, finishes.
     func endAfterBodyFailure(_ failure: BodyFailure) {
-        _ = pushed.takeAll()
         switch failure {
         case .refused(let status, let detail):
             refuse(status: status, detail: detail, level: .info)

@@ -14,7 +14,8 @@ extension Connection {
         }
     }
 
-    /// Asks the application side for its next part and handles it, after any parts it pushed.
+    /// Asks the application side for its next part and handles it. On this thread, the parts it
+    /// pushed meanwhile (Connection+Pushing) are on their way already.
     private func pullPart() -> Bool {
         if let channel = exchange.channel {
             guard let part = channel.takePart() else { return false }
@@ -22,14 +23,15 @@ extension Connection {
             return true
         }
         guard let part = exchange.source?.next(into: self) else { return false }
-        if let failure = exchange.bodyFailure {
-            endAfterBodyFailure(failure)
-            return true
+        if let interruption = exchange.interruption {
+            end(after: interruption)
+        } else if exchange.framing?.isComplete == true {
+            // The application's writes completed the body (its Content-Length, or a response
+            // without one): what it returned belongs to nothing.
+            completeResponse()
+        } else {
+            handle(part)
         }
-        if !pushed.parts.isEmpty { handlePushedParts() }
-        // The response may have ended on a pushed part (Content-Length reached): then the returned
-        // part belongs to nothing and is dropped.
-        if state == .responding { handle(part) }
         return true
     }
 

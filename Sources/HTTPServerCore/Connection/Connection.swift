@@ -17,11 +17,12 @@ import UVLoop
 /// may be in flight (``writesInFlight``: nothing advances meanwhile, so output stays in order and
 /// the application never outruns the client).
 ///
-/// Nothing re-enters the connection: the application's `write()` data is queued as parts
-/// (``push(_:)``) and handled once the application returns control; beyond a window it is written
-/// at once, the application waiting for the client, but never ended early (Connection+Pushing).
-/// Likewise its reads of a body streamed on this thread receive from the socket at once, beside
-/// libuv, and a failure there is acted on once the application returned (Connection+ReceivingBody).
+/// Nothing re-enters the connection: the application's `write()` data (``push(_:)``) is framed and
+/// written at once, the application waiting for the client, but what would change the
+/// connection's state (the body complete, a failed write) waits until the application returns
+/// control (Connection+Pushing). Likewise its reads of a body streamed on this thread receive from
+/// the socket at once, beside libuv, and a failure there is acted on once the application returned
+/// (Connection+ReceivingBody).
 ///
 /// Ownership: the transport holds this object (as its delegate) until the transport's close
 /// callback, and so does the loop's registry. Thread: its loop's thread only.
@@ -63,8 +64,6 @@ final class Connection: PartSink {
     @exclusivity(unchecked) var parser: RequestParser
     /// Unconsumed input: a partial head, or pipelined requests waiting for the current response.
     @exclusivity(unchecked) var input = InputBuffer()
-    /// Parts the application pushed (`write()`) while it ran on this thread, in order.
-    @exclusivity(unchecked) var pushed = PushedParts()
     /// The peer sent FIN: requests already received are answered, then the connection closes.
     @exclusivity(unchecked) var inputEnded = false
     /// Asynchronous writes, a wait for writability, or deferred output, in flight.

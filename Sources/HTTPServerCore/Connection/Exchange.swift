@@ -34,13 +34,24 @@ struct Exchange {
     /// the parser left for later: an incomplete chunk-size or trailer line, parsed again with the
     /// bytes that complete it.
     var heldBodyBytes: [UInt8] = []
-    /// Set when such a body failed while the application ran: what the connection does once it
-    /// returned.
-    var bodyFailure: BodyFailure?
+    /// Set when something failed under an application running on the loop thread: what the
+    /// connection does once it returned control.
+    var interruption: Interruption?
     var request = RequestSummary()
     /// Decided by the response head; nil until it arrived.
     var framing: ResponseFraming?
     var step = Step.pull
+
+    /// What failed under an application on the loop thread, to be acted on once it returns
+    /// control (its code is still running when the failure happens).
+    enum Interruption {
+        /// Its request body could not be received (Connection+ReceivingBody).
+        case bodyFailed(BodyFailure)
+        /// Its `write()` data could not be sent: the client went away or stopped reading.
+        case writeFailed(String)
+        /// Its gateway pushed a part out of order (Connection+Pushing).
+        case brokenProtocol(String)
+    }
 
     /// Ends the application's side exactly once (its code may run: call after the connection has
     /// moved on) and empties the exchange.
@@ -50,7 +61,7 @@ struct Exchange {
         body?.abandon("the exchange ended before the body arrived")
         body = nil
         heldBodyBytes = []
-        bodyFailure = nil
+        interruption = nil
         framing = nil
         step = .pull
         if let channel {

@@ -41,13 +41,18 @@ final class LockedValue<Value>: @unchecked Sendable {
     }
 
     /// Blocks until `ready(value)` holds, then runs `body` under the same lock.
-    func wait<R>(until ready: (Value) -> Bool, _ body: (inout Value) throws -> R) rethrows -> R {
+    /// - Parameter beforeBlocking: runs (under the lock) once, before the first time the thread
+    ///   blocks; not at all when `ready` holds at once. Must not take this lock or block.
+    func wait<R>(until ready: (Value) -> Bool, beforeBlocking: () -> Void = {}, _ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer {
             pthread_cond_broadcast(condition)
             pthread_mutex_unlock(mutex)
         }
-        while !ready(value) { pthread_cond_wait(condition, mutex) }
+        if !ready(value) {
+            beforeBlocking()
+            repeat { pthread_cond_wait(condition, mutex) } while !ready(value)
+        }
         return try body(&value)
     }
 }

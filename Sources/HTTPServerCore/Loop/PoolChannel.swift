@@ -16,10 +16,15 @@ final class PoolChannel: PartSink, Sendable {
     private let state = LockedValue(State())
     private let connectionID: Int
     private let wake: @Sendable (Int) -> Void
+    /// Hears that the application's thread is about to wait in `write()`.
+    private let responder: any Responder
 
-    /// - Parameter wake: tells the connection's loop that a part is waiting (thread-safe).
-    init(connectionID: Int, wake: @escaping @Sendable (Int) -> Void) {
+    /// - Parameters:
+    ///   - wake: tells the connection's loop that a part is waiting (thread-safe).
+    ///   - responder: told before a `write()` waits (``Responder/threadWillWait()``).
+    init(connectionID: Int, responder: any Responder, wake: @escaping @Sendable (Int) -> Void) {
         self.connectionID = connectionID
+        self.responder = responder
         self.wake = wake
     }
 
@@ -38,12 +43,10 @@ final class PoolChannel: PartSink, Sendable {
     /// has sent it and asks for more, so written data is on its way before `write` returns.
     func push(_ part: ResponsePart) throws {
         guard deliver(part) else { throw ResponseAbandoned() }
+        responder.threadWillWait()
         let proceed = state.wait(until: { $0.wanted || $0.finished }) { state in !state.finished }
         guard proceed else { throw ResponseAbandoned() }
     }
-
-    /// Always: every push waits for the loop.
-    func mayWait(pushing part: ResponsePart) -> Bool { true }
 
     /// Hands `part` to the loop; false when the response is already over.
     private func deliver(_ part: ResponsePart) -> Bool {

@@ -29,7 +29,7 @@ final class ServerLoop {
     private var heartbeatTimer: LoopTimer?
     /// The flush points of deferred output (``LoopContext/flushDeferred()``): after the I/O
     /// callbacks of each iteration, and before the loop waits (output produced by timers and
-    /// write completions), where the loop observer is told too.
+    /// write completions), where the responder hears ``Responder/threadWillWait()`` too.
     private var afterIO: LoopPhaseWatcher?
     private var beforeWaiting: LoopPhaseWatcher?
 
@@ -64,7 +64,7 @@ final class ServerLoop {
             let resume: @Sendable (Int) -> Void = { id in mailbox.post(.resume(connectionID: id)) }
             context.resumeConnection = resume
             context.runOnPool = { source, connection in
-                let channel = PoolChannel(connectionID: connection.id, wake: resume)
+                let channel = PoolChannel(connectionID: connection.id, responder: connection.context.responder, wake: resume)
                 pool.submit { channel.run(source) }
                 return channel
             }
@@ -84,10 +84,10 @@ final class ServerLoop {
         let context = self.context
         context.defersFlushes = true
         afterIO = try LoopPhaseWatcher(loop: loop, phase: .afterIO) { context.flushDeferred() }
-        let observer = context.configuration.loopObserver
+        let responder = context.responder
         beforeWaiting = try LoopPhaseWatcher(loop: loop, phase: .beforeWaiting) {
             context.flushDeferred()
-            observer?.loopWillWait()
+            responder.threadWillWait()
         }
         let sweep = try LoopTimer(loop: loop)
         self.sweep = sweep
@@ -107,7 +107,7 @@ final class ServerLoop {
         loop.run()
         context.accessLog?.flush()
         context.metrics?.report(connections: 0, activeRequests: 0)
-        context.configuration.loopObserver?.loopDidStop()
+        context.responder.threadWillWait()
         do {
             try loop.close()
             return true

@@ -100,12 +100,13 @@ struct ResponseFraming {
         }
     }
 
-    /// Whether framing a chunk of `count` bytes leaves the body open (it is not complete after it).
-    func leavesBodyOpen(after count: Int) -> Bool {
+    /// Whether the body takes no more bytes: a response without body, or its Content-Length
+    /// reached.
+    var isComplete: Bool {
         switch framing {
-        case .none: return false
-        case .length(let remaining): return remaining > count
-        case .chunked, .untilClose: return true
+        case .none: return true
+        case .length(let remaining): return remaining == 0
+        case .chunked, .untilClose: return false
         }
     }
 

@@ -11,7 +11,8 @@ import SharedBytes
 ///   (``ServerConfiguration/LoopThreadBodies``);
 /// - streamed (``StreamedBody``): the application starts at once and its reads wait for the
 ///   client, memory bounded by a window; `100 Continue` goes out at its first read. Every body on
-///   application threads; larger ones on the loop thread of a worker process.
+///   application threads; larger ones on the loop thread of a worker process. A read about to wait
+///   tells the runtime first (``Responder/threadWillWait()``).
 ///
 /// Thread: read by the one thread running the request's application.
 public final class RequestBody: Sendable {
@@ -48,14 +49,6 @@ public final class RequestBody: Sendable {
         }
     }
 
-    /// Whether ``read(_:)`` (``readline(_:)`` when `line`) would wait for the client now: a gateway
-    /// holding a lock that other threads need (the GIL) lets go of it around such a read.
-    public func readWouldWait(_ size: Int, line: Bool = false) -> Bool {
-        switch storage {
-        case .spooled: return false
-        case .streamed(let body): return body.readWouldWait(size, line: line)
-        }
-    }
 }
 
 /// The loop's side, while the body arrives (loop thread).

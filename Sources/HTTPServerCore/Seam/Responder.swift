@@ -12,10 +12,23 @@
 // thread: the loop thread when the server has no application threads, else one pool thread for the
 // whole response (`ServerInfo.applicationThreads`).
 
-/// Turns connections into request handlers. One per server, shared by its loops.
+/// Turns connections into request handlers. One per server, shared by its loops. It is the whole
+/// wiring of an application runtime: `HTTPServer(configuration:responder:)` needs nothing else.
 public protocol Responder: Sendable {
     /// The handler of a newly accepted connection's requests. Loop thread; must not block.
     func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler
+
+    /// The calling thread, one that runs this responder's applications, is about to wait: a loop
+    /// thread before each wait for I/O and once when its loop stopped; any thread running an
+    /// application before it blocks inside a server call (`write()` waiting for the client or for
+    /// the loop, a body read waiting for the client). A runtime with a global lock (CPython's GIL)
+    /// gives it back here, so that its other threads run meanwhile, and takes it back itself when
+    /// the server call returns. Must not block. The default does nothing.
+    func threadWillWait()
+}
+
+extension Responder {
+    public func threadWillWait() {}
 }
 
 /// The requests of one connection, one at a time. Owned by the connection; loop thread only. A
@@ -43,18 +56,17 @@ public protocol ResponseSource: AnyObject, Sendable {
 }
 
 /// Where a source hands parts that cannot wait for the next pull: data the application writes
-/// while it runs. Pushed parts are sent in order, before the part the running ``ResponseSource/next(into:)``
-/// returns. On the loop thread they are queued and go out as soon as the application returns
-/// control, or, once more than a window of bytes is queued, at once: `push` then waits until the
-/// client took them (for at most the write timeout). On an application thread, `push` waits until
-/// the loop has handed the part to the kernel (or queued it behind earlier writes).
+/// (the legacy `write()`) during any step of ``ResponseSource/next(into:)``, the application call or
+/// an iteration of its body. Pushed parts are sent in order, before the part that step returns, and
+/// each is on its way before `push` returns (PEP 3333: a server may not delay a written block):
+/// - on the loop thread, `push` frames the part and hands it to the kernel, waiting for the client
+///   while the socket is full, for at most the write timeout;
+/// - on an application thread, `push` waits until the loop has handed it to the kernel.
+/// Before either wait the runtime hears ``Responder/threadWillWait()``.
 public protocol PartSink: AnyObject {
     /// Sends a non-final `.head` or `.chunk` part. Throws ``ResponseAbandoned`` when the response
-    /// can no longer be sent.
+    /// can no longer be sent (the client went away or stopped reading; the connection is closing).
     func push(_ part: ResponsePart) throws
-    /// Whether pushing `part` now may wait (for the client or the loop): a gateway holding a lock
-    /// that other threads need (the GIL) lets go of it around such a push.
-    func mayWait(pushing part: ResponsePart) -> Bool
 }
 
 /// The response can no longer be sent: the client went away or the connection is being closed.

@@ -20,8 +20,9 @@ final class StreamedBody: Sendable {
     enum Arrival: Sendable {
         /// The application runs on an application thread: it waits on the lock's condition while
         /// the loop appends; `wake` (any thread) makes the loop look at the connection again
-        /// (``Connection/resume()``): room was freed, or `100 Continue` is wanted.
-        case loopDelivers(wake: @Sendable () -> Void)
+        /// (``Connection/resume()``): room was freed, or `100 Continue` is wanted. `willWait` runs
+        /// on the reader's thread before it blocks (``Responder/threadWillWait()``).
+        case loopDelivers(wake: @Sendable () -> Void, willWait: @Sendable () -> Void)
         /// The application runs on the loop thread: a read with nothing unread has the connection
         /// receive more from the socket at once (``Connection/receiveBodyForReader()``).
         case readerReceives(BodyReceiver)
@@ -123,18 +124,6 @@ final class StreamedBody: Sendable {
         return Bytes(collected)
     }
 
-    /// Whether a read of `size` bytes (a line when `line`) would wait for the client now: a gateway
-    /// holding a lock other threads need (the GIL) lets go of it around such a read. Once false it
-    /// stays false (bytes only accumulate until this reader takes them).
-    func readWouldWait(_ size: Int, line: Bool) -> Bool {
-        state.withLock { state in
-            guard !state.isFinished, state.failure == nil else { return false }
-            let limit = size < 0 ? Int.max : size
-            if state.unread >= limit { return false }
-            return !(line && state.buffer[state.start...].contains(UInt8(ascii: "\n")))
-        }
-    }
-
     /// Waits for unread bytes (or the end), then takes up to `limit` of them (through the first
     /// LF when `line`). nil at the end of the body.
     private func take(upTo limit: Int, line: Bool) throws -> [UInt8]? {
@@ -143,13 +132,16 @@ final class StreamedBody: Sendable {
             state.continueWanted = true
             return true
         }
+        var willWait: @Sendable () -> Void = {}
         switch arrival {
-        case .loopDelivers(let wake):
+        case .loopDelivers(let wake, let beforeWaiting):
             if asksForContinue { wake() }
+            willWait = beforeWaiting
         case .readerReceives(let receiver):
             while state.withLock({ $0.unread == 0 && !$0.isFinished && $0.failure == nil }) { try receiver.receive() }
         }
-        let (piece, freedRoom) = try state.wait(until: { $0.unread > 0 || $0.isFinished || $0.failure != nil }) { state -> ([UInt8]?, Bool) in
+        let ready = { (state: State) in state.unread > 0 || state.isFinished || state.failure != nil }
+        let (piece, freedRoom) = try state.wait(until: ready, beforeBlocking: willWait) { state -> ([UInt8]?, Bool) in
             if let failure = state.failure { throw BodyUnavailable(reason: failure) }
             guard state.unread > 0 else { return (nil, false) }
             var count = min(limit, state.unread)
@@ -169,7 +161,7 @@ final class StreamedBody: Sendable {
             if freedRoom { state.loopPaused = false }
             return (piece, freedRoom)
         }
-        if freedRoom, case .loopDelivers(let wake) = arrival { wake() }
+        if freedRoom, case .loopDelivers(let wake, _) = arrival { wake() }
         return piece
     }
 }

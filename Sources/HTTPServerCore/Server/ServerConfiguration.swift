@@ -55,10 +55,6 @@ public struct ServerConfiguration: Sendable {
     /// order, served instead of binding them (empty: bind). Several loops each watch a duplicate.
     public var inheritedDescriptors: [Int32] = []
 
-    /// Told before each loop waits for I/O (see ``LoopObserver``): for application runtimes with a
-    /// global lock. nil: nothing to tell.
-    public var loopObserver: (any LoopObserver)? = nil
-
     /// Set by a supervising process when this server is one of its workers: heartbeats, a
     /// request budget (see ``ServerMonitor``). nil for a server on its own.
     public var monitor: (any ServerMonitor)? = nil
