@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "wsgi-demo",
             dependencies: [
-                "WSGIServer", "DemoApps", "ServerCommand",
+                "WSGIServer", "DemoApps", "ServerCommand", "HTTPServerCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -145,7 +145,7 @@ let package = Package(
         .target(name: "ExampleApps", dependencies: ["WSGI", "StaticFiles"], path: "Examples/Swift/Apps", swiftSettings: strict),
         .executableTarget(
             name: "wsgi-examples",
-            dependencies: ["ExampleApps", "ServerCommand", "WSGIServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ExampleApps", "ServerCommand", "WSGIServer", "HTTPServerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Swift/Server",
             swiftSettings: strict
         ),

@@ -83,7 +83,3 @@ public struct OctalMode: ExpressibleByArgument, Sendable {
     public var defaultValueDescription: String { "0" }
 }
 
-/// What `--version` prints.
-public enum CommandVersion {
-    public static let current = "0.3.0"
-}

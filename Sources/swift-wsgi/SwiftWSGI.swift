@@ -38,7 +38,7 @@ struct SwiftWSGI: ParsableCommand {
               swift-wsgi -c gunicorn.conf.py 'myapp:create_app()'
               swift-wsgi -k gthread --threads 8 -b unix:/run/app.sock --access-logfile - app:app
             """,
-        version: CommandVersion.current
+        version: ServerVersion.current
     )
 
     @Argument(help: "The application as MODULE:CALLABLE (CALLABLE defaults to 'application'; 'module:create_app()' calls a factory).")

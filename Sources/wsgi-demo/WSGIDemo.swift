@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPServerCore
 import DemoApps
 import ServerCommand
 import WSGIServer
@@ -21,7 +22,7 @@ struct WSGIDemo: ParsableCommand {
               wsgi-demo --app echo -b 127.0.0.1:8000 -b unix:/tmp/echo.sock --access-logfile -
               wsgi-demo -w 2 --threads 4 --app stream
             """,
-        version: CommandVersion.current
+        version: ServerVersion.current
     )
 
     @Option(help: "Bundled application: \(DemoApps.names.joined(separator: ", ")).")

@@ -13,7 +13,7 @@ final class MemoryConnection {
     let transport = MemoryTransport()
     let connection: Connection
     private let loop: Loop
-    private let context: LoopContext
+    let context: LoopContext
     /// Times the connection's close callback reached the loop.
     private(set) var closeCallbacks = 0
 

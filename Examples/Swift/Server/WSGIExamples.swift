@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExampleApps
+import HTTPServerCore
 import ServerCommand
 import WSGIServer
 
@@ -10,7 +11,7 @@ struct WSGIExamples: ParsableCommand {
         commandName: "wsgi-examples",
         abstract: "Serve one of the example WSGI applications (Examples/Swift/Apps).",
         discussion: "Listens on 127.0.0.1:8051 unless --bind says otherwise. Every serving flag of wsgi-demo applies.",
-        version: CommandVersion.current
+        version: ServerVersion.current
     )
 
     @Argument(help: "hello, routing, events, upload or download.")

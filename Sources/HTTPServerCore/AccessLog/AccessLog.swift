@@ -2,8 +2,8 @@ import Logging
 
 /// Where and how a server logs one line per response (see ``AccessLogFormat``).
 ///
-/// To a file descriptor, lines are formatted straight into a buffer of each loop and written at the
-/// loop's flush point (before it waits for I/O), a whole number of lines per `write(2)` and at most
+/// To a file descriptor, lines are formatted straight into a buffer of each loop and written within
+/// 50 ms of their response (``AccessLogWriter``), a whole number of lines per `write(2)` and at most
 /// `PIPE_BUF` bytes, so that the lines of several loops and worker processes sharing one file or
 /// pipe never interleave. To a `Logger`, each line is one `info` record (its message), for
 /// embedders whose logging goes through swift-log.

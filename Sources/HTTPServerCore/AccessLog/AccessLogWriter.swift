@@ -2,10 +2,12 @@ import Glibc
 import HTTP1Parser
 
 /// One loop's access log: formats each response's line (``AccessLog``) into a buffer, and writes
-/// the buffer when it fills and on the loop's periodic sweep (``flushAndTick()``), as nginx's
-/// buffered `access_log` does: a `write(2)` per request would cost more than serving a small
-/// response. Lines reach the file within the sweep's period (at most a second) and when the loop
-/// stops.
+/// the buffer when it fills, when its first line has waited ``flushDelay`` milliseconds (the loop's
+/// timer, armed when ``append(_:peer:status:bytes:elapsed:)`` says a line found the buffer empty),
+/// and when the loop stops: a `write(2)` per request would cost more than serving a small response
+/// (nginx's buffered `access_log` flushes likewise, every `flush=` period). So a line reaches the
+/// file within ``flushDelay`` of its response, under load and when idle alike, and lines of one
+/// worker interleave with another's in time order to within that.
 /// Loop thread only.
 struct AccessLogWriter: ~Copyable {
     private let log: AccessLog
@@ -65,9 +67,14 @@ struct AccessLogWriter: ~Copyable {
         if !responseHeaderNames.isEmpty { record.captureResponse(lines: lines, headerNames: responseHeaderNames) }
     }
 
+    /// How long the first buffered line may wait for its write, in milliseconds.
+    static let flushDelay: UInt64 = 50
+
     /// Adds the line of a response to `record`'s request, which took `elapsed` nanoseconds (0
     /// unless ``needsDuration``).
-    mutating func append(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, elapsed: UInt64) {
+    /// - Returns: whether the line is the first one waiting for a flush (the caller arranges one
+    ///   within ``flushDelay``).
+    mutating func append(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, elapsed: UInt64) -> Bool {
         let lineStart = buffer.count
         if cachedSecond < 0 { refreshTime() }
         record.withBytes { view in
@@ -90,17 +97,19 @@ struct AccessLogWriter: ~Copyable {
                 logger.info("\(String(decoding: buffer.bytes(lineStart..<buffer.count - 1), as: UTF8.self))")
             }
             buffer.removeAll()
+            return false
         } else if buffer.count >= Self.capacity - 1024 {
             flush()
+            return false
         }
+        return lineStart == 0
     }
 
-    /// Writes the buffered lines, and takes the time lines show from the clock again. (The loop
-    /// calls it on its sweep: lines show the time to within the sweep's period, as the Date header
-    /// does, rather than reading the clock for every line.)
-    mutating func flushAndTick() {
+    /// Takes the time lines show from the clock again. (The loop calls it on its sweep: lines show
+    /// the time to within the sweep's period, as the Date header does, rather than reading the
+    /// clock for every line.)
+    mutating func tick() {
         refreshTime()
-        flush()
     }
 
     /// Writes the buffered lines.

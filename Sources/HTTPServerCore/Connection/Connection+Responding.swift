@@ -107,7 +107,7 @@ extension Connection {
             ])
         }
         let elapsed = context.timesRequests ? MonotonicClock.nanoseconds() &- requestStart : 0
-        if let accessRecord { context.accessLog?.append(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
+        if let accessRecord { context.logAccess(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
         context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest

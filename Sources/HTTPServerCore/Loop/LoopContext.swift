@@ -54,6 +54,9 @@ final class LoopContext {
     /// Timeouts in milliseconds.
     private let headerRead, bodyRead, keepAliveIdle, write, lingeringClose: UInt64
 
+    /// The first access log line is waiting for a flush: the loop flushes within
+    /// ``AccessLogWriter/flushDelay`` (its timer; set by a running loop).
+    var accessLogNeedsFlush: () -> Void = {}
     /// A connection's close callback ran: forget it.
     var connectionClosed: (Connection) -> Void = { _ in }
     /// Runs `source` on an application thread for `connection`; nil when applications run on the
@@ -122,6 +125,11 @@ final class LoopContext {
         case .write: return write
         case .lingeringClose: return lingeringClose
         }
+    }
+
+    /// Adds the access log line of a completed response.
+    func logAccess(_ record: AccessRecord, peer: ConnectionInfo, status: Int, bytes: Int, elapsed: UInt64) {
+        if accessLog?.append(record, peer: peer, status: status, bytes: bytes, elapsed: elapsed) == true { accessLogNeedsFlush() }
     }
 
     /// The shortest configured timeout (the sweep's period derives from it).

@@ -24,6 +24,8 @@ final class ServerLoop {
     /// in the order they asked.
     private var deferredAccepts: [Int] = []
     private var sweep: LoopTimer?
+    /// Flushes the access log ``AccessLogWriter/flushDelay`` after a line found its buffer empty.
+    private var accessLogFlush: LoopTimer?
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
     private var heartbeatTimer: LoopTimer?
@@ -88,6 +90,13 @@ final class ServerLoop {
         beforeWaiting = try LoopPhaseWatcher(loop: loop, phase: .beforeWaiting) {
             context.flushDeferred()
             responder.threadWillWait()
+        }
+        if context.accessLog != nil {
+            let timer = try LoopTimer(loop: loop)
+            accessLogFlush = timer
+            context.accessLogNeedsFlush = { [unowned timer] in
+                try? timer.start(after: AccessLogWriter.flushDelay) { context.accessLog?.flush() }
+            }
         }
         let sweep = try LoopTimer(loop: loop)
         self.sweep = sweep
@@ -198,7 +207,7 @@ final class ServerLoop {
     /// shortest timeout, between 10 ms and 1 s.
     private func sweepTick() {
         context.date.refresh()
-        context.accessLog?.flushAndTick()
+        context.accessLog?.tick()
         let now = loop.now
         var activeRequests = 0
         for connection in connections.values {
@@ -265,6 +274,8 @@ final class ServerLoop {
         closeListeners()
         sweep?.close()
         sweep = nil
+        accessLogFlush?.close()
+        accessLogFlush = nil
         graceTimer?.close()
         graceTimer = nil
         heartbeatTimer?.close()

@@ -60,7 +60,7 @@ public struct ServerConfiguration: Sendable {
     public var monitor: (any ServerMonitor)? = nil
 
     /// The `Server` response header and `SERVER_SOFTWARE`.
-    public var serverSoftware: String = "swift-wsgi/0.1"
+    public var serverSoftware: String = "swift-wsgi/\(ServerVersion.current)"
     /// `wsgi.url_scheme` (set to "https" behind a TLS-terminating proxy that you trust).
     public var urlScheme: String = "http"
     /// The peers whose `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` headers set
