@@ -199,6 +199,16 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: staticPython
         ),
+        // The Python host in the in-memory tier: the real Connection with the Python gateway behind
+        // it, on an interpreter embedded in the test process (Debian's libpython3.11.so), with
+        // Python applications as fixtures; no sockets, no processes.
+        .testTarget(
+            name: "PythonGatewayTests",
+            dependencies: ["ConnectionHarness", "PythonHost", "CPython", "CPythonShim", "HTTPServerCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("python3.11")]
+        ),
         // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.
         .testTarget(
             name: "PythonHostTests",

@@ -197,25 +197,6 @@ struct MarkedError: Error, CustomStringConvertible, Equatable {
 // MARK: - Raw wire helpers
 
 extension RawClient {
-    /// Receives until the pending bytes contain `needle`; returns them (not consumed).
-    @discardableResult
-    func receive(until needle: [UInt8], timeout: Double = 5) throws -> [UInt8] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while pending.firstRange(of: needle) == nil {
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { throw HarnessFailure("\(String(decoding: needle, as: UTF8.self).debugDescription) not received within \(timeout)s") }
-            if try receiveSome(timeout: remaining).isEmpty {
-                throw HarnessFailure("closed before \(String(decoding: needle, as: UTF8.self).debugDescription) (got \(String(decoding: pending, as: UTF8.self).debugDescription))")
-            }
-        }
-        return pending
-    }
-
-    @discardableResult
-    func receive(until text: String, timeout: Double = 5) throws -> [UInt8] {
-        try receive(until: Array(text.utf8), timeout: timeout)
-    }
-
     /// True when no byte (and no EOF) arrives within `seconds`: something is being withheld.
     func staysSilent(for seconds: Double) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -8,12 +8,18 @@ import WSGI
 
 /// One connection driven from bytes, without sockets: the real ``Connection`` (parser, limits,
 /// framing, keep-alive, pipelining) with the real Swift WSGI gateway behind it (response protocol,
-/// environ), over a ``MemoryTransport``. The loop exists only for its clock; it never runs.
+/// environ), over a ``MemoryTransport``. Time is a manual clock (``clock``): it stands still unless
+/// the test moves it, or a wait for the client lets its whole slice pass (``MemoryTransport``). The
+/// loop exists only because a context needs one; it never runs.
 final class MemoryConnection {
     let transport = MemoryTransport()
-    let connection: Connection
+    /// Set until `deinit`, which lets go of it before the loop's last wait (its handler may hold
+    /// runtime objects: the Python host's are given back with the GIL).
+    private(set) var connection: Connection!
     private let loop: Loop
     let context: LoopContext
+    /// The connection's time.
+    let clock = ServerClock.manual()
     /// Times the connection's close callback reached the loop.
     private(set) var closeCallbacks = 0
 
@@ -36,7 +42,8 @@ final class MemoryConnection {
             software: configuration.serverSoftware, urlScheme: "http", host: configuration.host,
             applicationThreads: 0, multithread: false, multiprocess: false
         )
-        context = LoopContext(loop: loop, configuration: configuration, responder: responder(configuration), serverInfo: server)
+        context = LoopContext(loop: loop, configuration: configuration, responder: responder(configuration), serverInfo: server, clock: clock)
+        transport.clock = clock
         context.defersFlushes = deferring
         let info = ConnectionInfo(remoteAddress: "192.0.2.7", remotePort: 40000, localAddress: "127.0.0.1", localPort: 8000)
         connection = Connection(id: 1, context: context, transport: transport, info: info)
@@ -48,8 +55,15 @@ final class MemoryConnection {
     deinit {
         if !transport.isClosed { connection.close() }
         transport.runEvents()
+        context.flushDeferred()
+        connection = nil
+        loopWaits()
         try? loop.close()
     }
+
+    /// The loop would now wait for I/O: the runtime hears ``Responder/threadWillWait()`` (the
+    /// Python host gives the GIL back), as at the end of every turn of a running loop.
+    private func loopWaits() { context.responder.threadWillWait() }
 
     /// The client sends `text` (bytes 1:1 from the string's scalars up to U+00FF).
     func send(_ text: String) { send(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) }
@@ -57,6 +71,7 @@ final class MemoryConnection {
     func send(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { connection.received($0) }
         transport.runEvents()
+        loopWaits()
     }
 
     /// The client sends `bytes`, which wait in the "kernel" until the connection receives them on
@@ -74,12 +89,27 @@ final class MemoryConnection {
     func flushPoint() {
         context.flushDeferred()
         transport.runEvents()
+        loopWaits()
+    }
+
+    /// The socket drained (``MemoryTransport/drain()``), then the loop waits.
+    func drain() {
+        transport.drain()
+        loopWaits()
+    }
+
+    /// The connection closes (the server's shutdown, a timeout), then the loop waits.
+    func close() {
+        connection.close()
+        transport.runEvents()
+        loopWaits()
     }
 
     /// The client half-closes (FIN).
     func sendEOF() {
         connection.receivedEOF()
         transport.runEvents()
+        loopWaits()
     }
 
     var state: Connection.State { connection.state }

@@ -78,6 +78,9 @@ final class MemoryTransport: ConnectionTransport {
         events.append { [weak self] in self?.connection?.becameWritable(nil) }
     }
 
+    /// The connection's clock: a wait that ends without the socket ready lets its whole time pass.
+    var clock: ServerClock?
+
     /// Called when the connection blocks for writability (an application's `write()` on the loop
     /// thread); the socket counts as writable afterwards when ``acceptsWrites`` is true.
     var whileWaiting: () -> Void = {}
@@ -86,6 +89,7 @@ final class MemoryTransport: ConnectionTransport {
     func waitUntilWritable(milliseconds: Int32) throws -> Bool {
         waits += 1
         whileWaiting()
+        if !acceptsWrites { clock?.advance(milliseconds: UInt64(max(0, milliseconds))) }
         return acceptsWrites
     }
 
@@ -105,7 +109,9 @@ final class MemoryTransport: ConnectionTransport {
     func waitUntilReadable(milliseconds: Int32) throws -> Bool {
         readWaits += 1
         whileWaitingToRead()
-        return !unreceived.isEmpty || peerFinished
+        let ready = !unreceived.isEmpty || peerFinished
+        if !ready { clock?.advance(milliseconds: UInt64(max(0, milliseconds))) }
+        return ready
     }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer, peeking: Bool) throws -> Int? {

@@ -92,6 +92,40 @@ import WSGIServer
         #expect(calls.count == 1)
     }
 
+    /// Full duplex, as in gunicorn's workers: the application answers first and reads the rest of
+    /// its body afterwards (from `write()`'s side, and from its body's iteration). The client gets
+    /// the start of the response before it sent the rest; the connection closes after it.
+    @Test(arguments: Mode.allCases, ["/write", "/iterate"])
+    func theApplicationReadsItsBodyAfterItsResponseStarted(mode: Mode, path: String) throws {
+        let server = try Self.server(mode) { environ, startResponse in
+            let write = try startResponse("200 OK", [("Content-Type", "text/plain")])
+            let input = environ.input
+            if environ["PATH_INFO"] == "/write" {
+                try write("started\n")
+                return [Bytes(utf8: "read \(try input.read().count)\n")]
+            }
+            var step = 0
+            return ResponseBody(next: {
+                step += 1
+                switch step {
+                case 1: return "started\n"
+                case 2: return Bytes(utf8: "read \(try input.read().count)\n")
+                default: return nil
+                }
+            })
+        }
+        defer { server.stop() }
+        let client = try server.client()
+        let total = 300_000
+        try client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: \(total)\r\n\r\n" + String(repeating: "a", count: 1000))
+        let head = try client.receive(until: "started\n", timeout: 10)
+        #expect(String(decoding: head, as: UTF8.self).contains("Connection: close"))
+        try client.send(String(repeating: "b", count: total - 1000))
+        let rest = try client.readToEOF(timeout: 10)
+        #expect(String(decoding: rest, as: UTF8.self).contains("read \(total)\n"))
+        #expect(try server.client().exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status == 200, "the server goes on")
+    }
+
     @Test(arguments: Mode.allCases)
     func aClientGoneMidBodyFailsTheReadAndTheServerGoesOn(mode: Mode) throws {
         let started = Counter()

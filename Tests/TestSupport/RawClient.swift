@@ -131,6 +131,25 @@ public final class RawClient {
         return got
     }
 
+    /// Receives until the pending bytes contain `needle`; returns them (not consumed).
+    @discardableResult
+    public func receive(until needle: [UInt8], timeout: Double = 5) throws -> [UInt8] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while pending.firstRange(of: needle) == nil {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw Failure("\(String(decoding: needle, as: UTF8.self).debugDescription) not received within \(timeout)s") }
+            if try receiveSome(timeout: remaining).isEmpty {
+                throw Failure("closed before \(String(decoding: needle, as: UTF8.self).debugDescription) (got \(String(decoding: pending, as: UTF8.self).debugDescription))")
+            }
+        }
+        return pending
+    }
+
+    @discardableResult
+    public func receive(until text: String, timeout: Double = 5) throws -> [UInt8] {
+        try receive(until: Array(text.utf8), timeout: timeout)
+    }
+
     /// Reads until the peer closes (or `timeout`); returns everything pending.
     public func readToEOF(timeout: Double = 5) throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)

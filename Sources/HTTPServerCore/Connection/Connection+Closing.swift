@@ -35,7 +35,9 @@ extension Connection {
             break
         }
         guard !inputEnded else { return }
-        if input.count >= context.configuration.maxBufferedInput {
+        // An application on this thread receives its body for itself, from the socket: libuv
+        // must not take those bytes meanwhile (Connection+ReceivingBody).
+        if input.count >= context.configuration.maxBufferedInput || exchange.body?.isReceivedByReader == true {
             transport.stopReading()
         } else if !transport.isReading {
             do {

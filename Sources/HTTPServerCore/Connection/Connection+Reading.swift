@@ -73,7 +73,7 @@ extension Connection {
             isHTTP11: parser.head.version == .http1_1, isHead: isHead,
             keepAlive: parser.head.keepAlive && !context.isDraining
         )
-        if context.timesRequests { requestStart = MonotonicClock.nanoseconds() }
+        if context.timesRequests { requestStart = context.clock.nanoseconds }
         if context.accessLog != nil {
             let record = accessRecord ?? AccessRecord()
             accessRecord = record
@@ -146,15 +146,10 @@ extension Connection {
     }
 
     /// An application thread had news while the body still arrives: its read waits for
-    /// `100 Continue`, or it answered already. In that case the rest of the body is not received
-    /// (later reads fail) and the connection closes after the response, so that the unread bytes are
-    /// never taken for a request.
+    /// `100 Continue`, or a part of its response is waiting (``Connection/advance(over:)`` sends
+    /// it while the body goes on arriving).
     func bodyReaderNeedsAttention() {
         if exchange.body?.takeContinueRequest() == true { queueContinue() }
-        guard exchange.channel?.hasPart == true else { return }
-        abandonArrivingBody("the response started before the body was read")
-        state = .responding
-        arm(.none)
     }
 
     /// The interim response a client sending `Expect: 100-continue` waits for before its body.
@@ -163,10 +158,13 @@ extension Connection {
     }
 
     /// Answers with an error status and finishes: nothing after a refused request is ever read.
+    /// Once the application's response started (its body still arriving), no other answer can go
+    /// out: the connection closes, and the client sees a truncated response.
     func refuse(status: Int, detail: String, level: Logger.Level) {
         context.refusalLog.log(context.logger, level: level, "refused request", metadata: [
             "peer": "\(peerDescription)", "status": "\(status)", "reason": "\(detail)",
         ], now: context.now)
+        if exchange.framing != nil { return close() }
         exchange.close()
         context.metrics?.refused(status: status)
         ErrorResponse.write(status: status, detail: detail, context: context)

@@ -30,7 +30,7 @@ extension Connection {
     /// application returns, its answer is dropped and the connection does what it does when a body
     /// fails before the application runs (a 408 or 400 refusal; nothing for a client gone).
     func receiveBodyForReader() throws {
-        guard let body = exchange.body else { throw BodyUnavailable(reason: "the response started before the body was read") }
+        guard let body = exchange.body else { throw BodyUnavailable(reason: "the body is no longer received") }
         do {
             if body.takeContinueRequest() {
                 queueContinue()

@@ -62,17 +62,18 @@ extension Connection {
         }
     }
 
-    /// Decides the response's framing and queues its head. A body the application (on the loop
-    /// thread) has not read to its end is not received any further: the connection closes after
-    /// this response (Connection+ReceivingBody).
+    /// Decides the response's framing and queues its head. When the request body is still
+    /// arriving, the application may go on reading it while its response goes out (full duplex,
+    /// as in gunicorn's workers), but the connection closes after this response: what the
+    /// application leaves unread must never be taken for a request.
     func startFraming(_ head: ResponseHead) {
-        if exchange.body != nil { abandonArrivingBody("the response started before the body was read") }
+        if exchange.body != nil { exchange.request.keepAlive = false }
         exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
         if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
     }
 
     func appendBody(_ chunk: Bytes) {
-        guard state == .responding, !chunk.isEmpty, !frameBody(chunk) else { return }
+        guard isHandlingRequest, !chunk.isEmpty, !frameBody(chunk) else { return }
         completeResponse()
     }
 
@@ -100,13 +101,13 @@ extension Connection {
     /// next request or finish, then close the application's side (its code runs once the
     /// connection has moved on, so it finds the response over).
     func completeResponse() {
-        guard state == .responding, let ending = exchange.framing?.finish(into: context.out), let framing = exchange.framing else { return }
+        guard isHandlingRequest, let ending = exchange.framing?.finish(into: context.out), let framing = exchange.framing else { return }
         if case .short(let sent, let declared) = ending {
             context.logger.error("application sent less than its Content-Length; closing the connection", metadata: [
                 "peer": "\(peerDescription)", "sent": "\(sent)", "declared": "\(declared)",
             ])
         }
-        let elapsed = context.timesRequests ? MonotonicClock.nanoseconds() &- requestStart : 0
+        let elapsed = context.timesRequests ? context.clock.nanoseconds &- requestStart : 0
         if let accessRecord { context.logAccess(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
         context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
         if framing.keepAlive && !context.isDraining {
@@ -124,7 +125,7 @@ extension Connection {
     /// still goes out, then the connection finishes without completing the framing, so the client
     /// can tell the response is truncated.
     func abortResponse(_ reason: String) {
-        guard state == .responding else { return }
+        guard isHandlingRequest else { return }
         context.logger.error("response aborted", metadata: ["peer": "\(peerDescription)", "reason": "\(reason)"])
         state = .finishing
         arm(.none)
@@ -203,7 +204,7 @@ extension Connection {
     func becameWritable(_ error: UVError?) {
         writesInFlight -= 1
         if error != nil { return close() }
-        guard state == .responding else { return }
+        guard isHandlingRequest else { return }
         arm(.none)
         advanceBufferedInput()
         settle()

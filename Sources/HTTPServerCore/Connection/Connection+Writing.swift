@@ -59,7 +59,9 @@ extension Connection {
             // A server that began draining meanwhile gives this idle connection the short grace.
             if context.isDraining { drain() }
         case .responding, .finishing: arm(.none)
-        case .readingHead, .readingBody, .lingering, .closed: break
+        // The body goes on arriving while an application thread answers (full duplex).
+        case .readingBody: arm(.bodyRead)
+        case .readingHead, .lingering, .closed: break
         }
         guard state != .lingering && state != .closed else { return }
         advanceBufferedInput()

@@ -32,7 +32,8 @@ final class Connection: PartSink {
         case awaitingRequest
         /// Part of a request head arrived.
         case readingHead
-        /// The head was accepted (``exchange``); the body, if any, is arriving.
+        /// The head was accepted (``exchange``); the body, if any, is arriving. With application
+        /// threads the response may already be under way (full duplex).
         case readingBody
         /// The application's response is in progress (``exchange``).
         case responding
@@ -81,7 +82,8 @@ final class Connection: PartSink {
     @exclusivity(unchecked) var timeout = Timeout.none
     @exclusivity(unchecked) var deadline: UInt64 = 0
 
-    /// Whether a request is between its head and the end of its response (metrics' active requests).
+    /// Whether a request is between its head and the end of its response (the exchange is in
+    /// progress; metrics' active requests).
     var isHandlingRequest: Bool { state == .readingBody || state == .responding }
 
     init(id: Int, context: LoopContext, transport: any ConnectionTransport, info: ConnectionInfo) {
@@ -167,24 +169,35 @@ final class Connection: PartSink {
         var flushes = 0
         while writesInFlight == 0 {
             switch state {
-            case .awaitingRequest, .readingHead, .readingBody:
+            case .awaitingRequest, .readingHead:
                 guard parse(view, consumed: &consumed) else { return consumed }
+            case .readingBody:
+                if parse(view, consumed: &consumed) { continue }
+                // The body waits for bytes (or for the application to read); an application
+                // thread may be answering meanwhile: its parts are taken as in `.responding`.
+                guard state == .readingBody, exchange.channel != nil, respond(flushes: &flushes) else { return consumed }
             case .responding:
-                // Once the head is out, whatever is queued reaches the kernel before the next part
-                // is asked for. Before the head nothing of this response is queued (only earlier
-                // pipelined responses, which may wait and leave in one write with this one).
-                if exchange.framing != nil && !context.out.isEmpty {
-                    // Fairness: after a run of writes the kernel took at once, queue the next one
-                    // asynchronously so that the other connections of this loop get their turn.
-                    flushes += 1
-                    guard flush(forceAsync: flushes > 16) else { return consumed }
-                }
-                guard stepResponse() else { return consumed }
+                guard respond(flushes: &flushes) else { return consumed }
             case .finishing, .lingering, .closed:
                 return consumed
             }
         }
         return consumed
+    }
+
+    /// One step of the response, after what is queued of it reached the kernel.
+    /// - Returns: false when it must wait.
+    private func respond(flushes: inout Int) -> Bool {
+        // Once the head is out, whatever is queued reaches the kernel before the next part is
+        // asked for. Before the head nothing of this response is queued (only earlier pipelined
+        // responses, which may wait and leave in one write with this one).
+        if exchange.framing != nil && !context.out.isEmpty {
+            // Fairness: after a run of writes the kernel took at once, queue the next one
+            // asynchronously so that the other connections of this loop get their turn.
+            flushes += 1
+            guard flush(forceAsync: flushes > 16) else { return false }
+        }
+        return stepResponse()
     }
 
     /// ``advance(over:)`` over the connection's own buffered input.

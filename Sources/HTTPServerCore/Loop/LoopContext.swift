@@ -10,12 +10,16 @@ import UVLoop
 /// without a running loop, from bytes, by the in-memory tests. Thread: the loop's thread only.
 /// Lifetime: held by its loop and by each of its connections.
 final class LoopContext {
-    /// The loop (for its clock).
+    /// The loop.
     let loop: Loop
+    /// The time its connections go by: the loop's, or a test's (``ServerClock/manual(startingAt:)``).
+    let clock: ServerClock
     let configuration: ServerConfiguration
     let logger: Logger
     let responder: any Responder
     let serverInfo: ServerInfo
+    /// When waits for clients that block this loop's thread give up (shared by the server's loops).
+    let stopDeadline: StopDeadline
 
     /// Shared by this loop's connections; see ``OutputQueue``. A connection that defers its output
     /// takes the queue with it and a fresh one takes its place (``deferOutput(of:)``). Unchecked
@@ -75,8 +79,11 @@ final class LoopContext {
     /// use, freed in `deinit`. Unchecked exclusivity: loop thread only.
     @exclusivity(unchecked) private var receiveBuffer: UnsafeMutableRawBufferPointer?
 
-    init(loop: Loop, configuration: ServerConfiguration, responder: any Responder, serverInfo: ServerInfo) {
+    init(loop: Loop, configuration: ServerConfiguration, responder: any Responder, serverInfo: ServerInfo,
+         stopDeadline: StopDeadline = StopDeadline(), clock: ServerClock? = nil) {
         self.loop = loop
+        self.clock = clock ?? ServerClock(loop: loop)
+        self.stopDeadline = stopDeadline
         self.configuration = configuration
         self.logger = configuration.logger
         accessLog = configuration.accessLog.map { AccessLogWriter($0) }
@@ -112,8 +119,8 @@ final class LoopContext {
     /// As much as one libuv read delivers.
     static let receiveScratchSize = 64 * 1024
 
-    /// The loop's cached time in milliseconds.
-    var now: UInt64 { loop.now }
+    /// The loop's time in milliseconds (``ServerClock/milliseconds``).
+    var now: UInt64 { clock.milliseconds }
 
     /// How long a timeout of `kind` lasts, in milliseconds.
     func milliseconds(for kind: Timeout) -> UInt64 {
@@ -201,7 +208,7 @@ final class LoopHeartbeat {
 
     /// Beats when an interval has passed since this object last did.
     func beatIfDue() {
-        let now = MonotonicClock.nanoseconds()
+        let now = ServerClock.monotonicNanoseconds()
         guard now &- lastBeat >= intervalMilliseconds * 1_000_000 else { return }
         lastBeat = now
         beat()

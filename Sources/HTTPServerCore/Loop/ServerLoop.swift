@@ -40,10 +40,10 @@ final class ServerLoop {
     ///   - pool: the application threads, when applications do not run on the loop.
     ///   - beats: this loop calls the monitor's heartbeat (the first loop).
     init(configuration: ServerConfiguration, listen endpoints: [ListenEndpoint], responder: any Responder,
-         serverInfo: ServerInfo, pool: ThreadPool?, maxConnections: Int, beats: Bool) throws {
+         serverInfo: ServerInfo, stopDeadline: StopDeadline, pool: ThreadPool?, maxConnections: Int, beats: Bool) throws {
         self.maxConnections = maxConnections
         loop = try Loop()
-        context = LoopContext(loop: loop, configuration: configuration, responder: responder, serverInfo: serverInfo)
+        context = LoopContext(loop: loop, configuration: configuration, responder: responder, serverInfo: serverInfo, stopDeadline: stopDeadline)
         let wakeup = try AsyncWakeup(loop: loop) {}
         mailbox = LoopMailbox(sender: wakeup.sender)
         self.wakeup = wakeup

@@ -34,6 +34,8 @@ public final class HTTPServer: Sendable {
     private let mailboxes: [LoopMailbox]
     private let handoff: LoopHandoff
     private let pool: ThreadPool?
+    private let stopDeadline: StopDeadline
+    private let gracefulTimeout: Duration
     private let lifecycle: Mutex<State>
     private let uncleanLoops = Atomic<Int>(0)
     private let logger: Logger
@@ -54,6 +56,7 @@ public final class HTTPServer: Sendable {
             forwardedAllowIPs: configuration.forwardedAllowIPs
         )
         let stop = StopRequest()
+        let stopDeadline = StopDeadline()
         var created: [ServerLoop] = []
         var socketFiles: [ListeningSocket] = []
         do {
@@ -90,7 +93,7 @@ public final class HTTPServer: Sendable {
                 }
                 let loop = try ServerLoop(
                     configuration: configuration, listen: endpoints, responder: responder, serverInfo: info,
-                    pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0
+                    stopDeadline: stopDeadline, pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0
                 )
                 loop.context.requestStop = stop.request
                 created.append(loop)
@@ -110,6 +113,8 @@ public final class HTTPServer: Sendable {
         mailboxes = created.map(\.mailbox)
         handoff = LoopHandoff(created)
         self.pool = pool
+        self.stopDeadline = stopDeadline
+        gracefulTimeout = configuration.gracefulTimeout
         lifecycle = Mutex(.ready)
         stop.connect { [weak self] in
             self?.logger.info("the monitor asked to stop; shutting down gracefully")
@@ -171,6 +176,8 @@ public final class HTTPServer: Sendable {
             return true
         }
         if changed { logger.info("state", metadata: ["state": "\(State.shuttingDown.rawValue)"]) }
+        // A loop blocked waiting for a client cannot read its mailbox: its wait looks here.
+        stopDeadline.stop(after: graceful && changed ? gracefulTimeout : nil)
         for mailbox in mailboxes { mailbox.post(.shutdown(graceful: graceful)) }
     }
 
