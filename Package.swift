@@ -157,12 +157,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WSGITests", dependencies: ["WSGI", "DemoApps"], swiftSettings: strict),
+        // The parser's Markdown fixtures (in Tests/HTTP1ParserTests/Fixtures), loaded for its tests
+        // and for the parser fuzzer's seeds.
+        .target(name: "ParserFixtures", dependencies: ["HTTP1Parser"], path: "Tests/ParserFixtures", swiftSettings: strict),
         .testTarget(
             name: "HTTP1ParserTests",
-            dependencies: ["HTTP1Parser"],
+            dependencies: ["HTTP1Parser", "ParserFixtures"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
+        // Writes the fixtures as the parser fuzzer's seeds (Fuzz/README.md).
+        .executableTarget(name: "parser-seeds", dependencies: ["ParserFixtures", "HTTP1Parser"], path: "Fuzz/ParserSeeds", swiftSettings: strict),
         .testTarget(
             name: "WSGIGatewayTests",
             dependencies: ["WSGIGateway", "HTTPServerCore", "HTTP1Parser", "WSGI"],

@@ -105,6 +105,15 @@ final class MemoryConnection {
         loopWaits()
     }
 
+    /// Time passes: the clock moves `milliseconds` on, then the loop's sweep checks the
+    /// connection's timeout (as ``ServerLoop`` does every sweep period).
+    func advance(milliseconds: UInt64) {
+        clock.advance(milliseconds: milliseconds)
+        connection.checkTimeout(now: clock.milliseconds)
+        transport.runEvents()
+        loopWaits()
+    }
+
     /// The client half-closes (FIN).
     func sendEOF() {
         connection.receivedEOF()

@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 /// Every byte against every character set of the grammar, through the rules that use the set, and

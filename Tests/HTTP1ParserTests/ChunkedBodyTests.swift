@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 private let chunkedHead = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 /// Requests used to check that the events do not depend on how the bytes are split.

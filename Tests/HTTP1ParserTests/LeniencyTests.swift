@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 /// What each leniency relaxes is specified by fixtures (Fixtures/leniencies.md).

@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 /// The request-smuggling reports are fixtures (Fixtures/smuggling-*.md): each is refused with its

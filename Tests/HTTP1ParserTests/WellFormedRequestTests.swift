@@ -1,4 +1,5 @@
 import HTTP1Parser
+@testable import ParserFixtures
 import Testing
 
 /// The values the parser reports are specified by fixtures (Fixtures/messages.md and others); these

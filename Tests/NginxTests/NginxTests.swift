@@ -76,12 +76,9 @@ final class NginxTests {
     }
 
     static func waitUntilAccepting(port: Int, process: Process) throws {
-        for _ in 0..<1000 {
-            if (try? RawClient(port: port)) != nil { return }
-            guard process.isRunning else { throw NginxFailure(description: "nginx exited with status \(process.terminationStatus)") }
-            usleep(10_000)
-        }
-        throw NginxFailure(description: "nginx is not accepting on port \(port)")
+        let accepting = eventually(timeout: 10) { (try? RawClient(port: port)) != nil || !process.isRunning }
+        guard process.isRunning else { throw NginxFailure(description: "nginx exited with status \(process.terminationStatus)") }
+        guard accepting else { throw NginxFailure(description: "nginx is not accepting on port \(port)") }
     }
 
     func who(_ extraHeaders: String = "", client: RawClient? = nil) throws -> [String: Any] {

@@ -24,10 +24,10 @@ import TestSupport
         }
         try round(5_000)  // warm-up: caches, pools, lazily made objects
         let objectsBefore = try objects()
-        let memoryBefore = ProcessMemory.residentKiB(pid: server.process.processIdentifier)
+        let memoryBefore = try ProcessMemory.residentKiB(pid: server.process.processIdentifier)
         try round(100_000)
         let objectsAfter = try objects()
-        let memoryAfter = ProcessMemory.residentKiB(pid: server.process.processIdentifier)
+        let memoryAfter = try ProcessMemory.residentKiB(pid: server.process.processIdentifier)
         // A leak of one object per request would be 100 000 more; allow a little noise.
         #expect(objectsAfter - objectsBefore < 200, "objects \(objectsBefore) -> \(objectsAfter)")
         #expect(!ProcessMemory.isMeaningful || memoryAfter - memoryBefore < 4096, "RSS \(memoryBefore) KiB -> \(memoryAfter) KiB")

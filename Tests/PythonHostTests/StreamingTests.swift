@@ -11,7 +11,7 @@ import TestSupport
         let server = try PythonFixtures.serve(["wsgi_checks"] + extra)
         let pid = server.process.processIdentifier
         #expect(try get(server, "/").bodyText == "checks")
-        let before = ProcessMemory.residentKiB(pid: pid)
+        let before = try ProcessMemory.residentKiB(pid: pid)
         let count = 4096  // 256 MiB in 64 KiB chunks
         let client = try RawClient(port: server.port, receiveBuffer: 256 * 1024)
         try client.send("GET /big?n=\(count) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -22,7 +22,7 @@ import TestSupport
             received += data.count
         }
         #expect(received > count * 65536)  // the body and its head
-        let peak = ProcessMemory.residentKiB(pid: pid, peak: true)
+        let peak = try ProcessMemory.residentKiB(pid: pid, peak: true)
         #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
@@ -32,22 +32,27 @@ import TestSupport
         let server = try PythonFixtures.serve(["wsgi_checks"])
         let pid = server.process.processIdentifier
         #expect(try get(server, "/").bodyText == "checks")
-        let before = ProcessMemory.residentKiB(pid: pid)
+        let before = try ProcessMemory.residentKiB(pid: pid)
         let count = 16384  // 1 GiB in 64 KiB writes
-        let (client, mark) = try requestMarking(server, "/write-big?n=\(count)", receiveBuffer: 16 * 1024)
-        defer { unlink(mark) }
-        // The application writes until the socket buffers are full, then waits: the count settles.
-        var last = ""
-        var settled = false
-        for _ in 0..<100 where !settled {
-            let now = (try? String(contentsOfFile: mark, encoding: .utf8)) ?? ""
-            settled = !now.isEmpty && now == last
-            last = now
-            usleep(200_000)
+        let file = temporaryPath("progress")
+        defer { unlink(file) }
+        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
+        try client.send("GET /write-big?n=\(count)&progress=\(file) HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The application writes until the socket buffers are full, then its write() waits for the
+        // client: seen at one moment when the file says a write() was entered and not left, and
+        // the thread that entered it sleeps in poll(2) (the wait for writability; nothing else in
+        // write() polls).
+        var blockedAt = -1
+        let blocked = try eventually(timeout: 20) {
+            guard let entered = progress(file), entered.words.first == "entered",
+                  try ThreadState(pid: pid, thread: entered.thread).syscall == ThreadState.poll,
+                  let still = progress(file), still.words == entered.words else { return false }
+            blockedAt = Int(entered.words[1]) ?? -1
+            return true
         }
-        #expect(settled)
-        #expect((Int(last) ?? count) < 1024, "\(last) blocks written to a client that reads nothing")
-        let waiting = ProcessMemory.residentKiB(pid: pid)
+        #expect(blocked, "the application's write() never waited for the client")
+        #expect(blockedAt >= 0 && blockedAt < 1024, "write() number \(blockedAt) waited for a client that reads nothing")
+        let waiting = try ProcessMemory.residentKiB(pid: pid)
         #expect(!ProcessMemory.isMeaningful || waiting - before < 16 * 1024, "RSS \(waiting) KiB while waiting, after \(before) KiB")
         // Now the client reads: every byte arrives, and memory never grew.
         var received = 0
@@ -57,7 +62,7 @@ import TestSupport
             received += data.count
         }
         #expect(received > count * 65536)
-        let peak = ProcessMemory.residentKiB(pid: pid, peak: true)
+        let peak = try ProcessMemory.residentKiB(pid: pid, peak: true)
         #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
@@ -74,7 +79,7 @@ import TestSupport
         // The process running the application: the worker, with workers.
         let master = server.process.processIdentifier
         let pid = mode[0] == "--workers" ? try #require(ProcessTree.children(of: master).first) : master
-        let before = ProcessMemory.residentKiB(pid: pid)
+        let before = try ProcessMemory.residentKiB(pid: pid)
         let block = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
         let client = try RawClient(port: server.port)
         try client.send("POST /hash HTTP/1.1\r\nHost: x\r\nContent-Length: \(blocks * block.count)\r\n\r\n")
@@ -82,7 +87,7 @@ import TestSupport
         let response = try client.readResponse(timeout: 60)
         let expected = try Self.crc32(ofBlocks: blocks)
         #expect(response.bodyText == "\(blocks * block.count) \(expected)")
-        let peak = ProcessMemory.residentKiB(pid: pid, peak: true)
+        let peak = try ProcessMemory.residentKiB(pid: pid, peak: true)
         #expect(!ProcessMemory.isMeaningful || peak - before < 16 * 1024, "peak RSS \(peak) KiB after \(before) KiB")
     }
 
@@ -102,20 +107,28 @@ import TestSupport
 
     @Test func aClientThatReadsNothingStopsThePulling() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
+        let pid = server.process.processIdentifier
+        let file = temporaryPath("progress")
+        defer { unlink(file) }
         let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /forever?size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
-        // The generator runs until the socket buffers are full, then waits: the count settles.
-        var last = -1
-        var settled = false
-        for _ in 0..<100 where !settled {
-            let now = Int(try get(server, "/yielded").bodyText) ?? -1
-            settled = now > 0 && now == last
-            last = now
-            usleep(200_000)
+        try client.send("GET /forever?size=65536&progress=\(file) HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The generator runs until the socket buffers are full, then the loop stops pulling: seen
+        // when the loop thread (the one the generator runs on) sleeps in epoll_wait(2) and was not
+        // woken between two looks (its count of voluntary switches did not move) while the
+        // generator's count stayed put. A loop still writing is woken by every write completion.
+        var pulled = -1
+        let stopped = try eventually(timeout: 20) {
+            guard let first = progress(file) else { return false }
+            let state = try ThreadState(pid: pid, thread: first.thread)
+            guard state.syscall == ThreadState.epollWait || state.syscall == ThreadState.epollPwait else { return false }
+            usleep(50_000)
+            guard try ThreadState(pid: pid, thread: first.thread) == state, let again = progress(file), again.words == first.words else { return false }
+            pulled = Int(first.words.last ?? "") ?? -1
+            return true
         }
-        #expect(settled)
+        #expect(stopped, "the loop never stopped pulling")
         // What the kernel buffers hold, not the 64 KiB chunks of an unbounded loop.
-        #expect(last * 65536 < 64 << 20, "\(last) chunks pulled")
+        #expect(pulled > 0 && pulled * 65536 < 64 << 20, "\(pulled) chunks pulled")
         withExtendedLifetime(client) {}
     }
 }

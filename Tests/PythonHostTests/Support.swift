@@ -60,3 +60,30 @@ func abandonEndlessStream(_ server: ServerProcess) throws -> String {
 
 /// Whether the application made `mark`.
 func marked(_ mark: String) -> Bool { access(mark, F_OK) == 0 }
+
+/// What a fixture's `progress` file says (`wsgi_checks._progress`): its words, and the native id of
+/// the thread that wrote it (the last word).
+func progress(_ path: String) -> (words: [String], thread: Int32)? {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+    let words = text.split(separator: " ").map(String.init)
+    guard let last = words.last, let thread = Int32(last) else { return nil }
+    return (Array(words.dropLast()), thread)
+}
+
+/// A thread of a process as /proc shows it: the system call it is blocked in (nil while it runs),
+/// and how often it gave up the processor (each wake-up from a blocking call counts one).
+struct ThreadState: Equatable {
+    let syscall: Int?
+    let voluntarySwitches: Int
+
+    static let poll = 7, epollWait = 232, ppoll = 271, epollPwait = 281
+
+    init(pid: Int32, thread: Int32) throws {
+        let base = "/proc/\(pid)/task/\(thread)"
+        let call = try String(contentsOfFile: "\(base)/syscall", encoding: .utf8)
+        syscall = call.hasPrefix("running") ? nil : Int(call.split(separator: " ").first ?? "")
+        let status = try String(contentsOfFile: "\(base)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+        voluntarySwitches = Int(line?.split(separator: "\t").last ?? "") ?? -1
+    }
+}

@@ -11,14 +11,13 @@ import TestSupport
         FileManager.default.temporaryDirectory.appendingPathComponent("swift-wsgi-\(UUID().uuidString.prefix(8))-\(name)").path
     }
 
-    /// The text of `path` once it holds `lines` lines (the access log is written when a loop is
-    /// about to wait, right after the response).
+    /// The text of `path` once it holds `count` lines (the access log is written within 50 ms of
+    /// the response).
     static func lines(of path: String, count: Int) -> [String] {
         var lines: [String] = []
-        for _ in 0..<500 {
+        _ = eventually {
             lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-            if lines.count >= count { break }
-            usleep(10_000)
+            return lines.count >= count
         }
         return lines
     }

@@ -19,8 +19,7 @@ import TestSupport
     }
 
     static func waitUntilGone(_ path: String) -> Bool {
-        for _ in 0..<500 where FileManager.default.fileExists(atPath: path) { usleep(10_000) }
-        return !FileManager.default.fileExists(atPath: path)
+        eventually { !FileManager.default.fileExists(atPath: path) }
     }
 
     @Test(arguments: [[], ["--workers", "2"]]) func aUnixSocketServesAndIsRemovedOnExit(extra: [String]) throws {

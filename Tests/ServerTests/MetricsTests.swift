@@ -25,12 +25,7 @@ import WSGIServer
         #expect(try client.exchange("GET /missing HTTP/1.1\r\nHost: h\r\n\r\n").status == 404)
         // An open connection is counted on the next sweep (a quarter of the shortest timeout).
         let connections = try testMetrics.expectMeter("wsgi_active_connections")
-        var seen = false
-        for _ in 0..<500 where !seen {
-            seen = connections.values.last == 1
-            if !seen { usleep(10_000) }
-        }
-        #expect(seen, "\(connections.values)")
+        #expect(eventually { connections.values.last == 1 }, "\(connections.values)")
         let refused = try RawClient(port: server.port)
         #expect(try refused.exchange("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n").status == 400)
         let tooLong = try RawClient(port: server.port)
@@ -58,13 +53,12 @@ import WSGIServer
         for _ in 0..<5 { _ = try client.exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n") }
         _ = try RawClient(port: server.port).exchange("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n")
         var text = ""
-        for _ in 0..<500 {
+        _ = try eventually {
             let response = try RawClient(port: metricsPort).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n")
             #expect(response.status == 200)
             #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             text = response.bodyText
-            if text.contains(#"wsgi_requests_total{status="2xx"} 5"#) && text.contains(#"wsgi_refused_requests_total{reason="malformed"} 1"#) { break }
-            usleep(10_000)
+            return text.contains(#"wsgi_requests_total{status="2xx"} 5"#) && text.contains(#"wsgi_refused_requests_total{reason="malformed"} 1"#)
         }
         #expect(text.contains(#"wsgi_requests_total{status="2xx"} 5"#), "\(text)")
         #expect(text.contains(#"wsgi_refused_requests_total{reason="malformed"} 1"#))

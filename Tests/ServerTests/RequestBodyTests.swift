@@ -78,7 +78,7 @@ import WSGIServer
         #expect(json["body_size"] as? Int == size)
         #expect(json["body"] == nil)
         // The echo app reads in 64 KiB blocks; the server held at most its 1 MiB threshold.
-        let peak = ProcessMemory.resident(pid: pid, peak: true)
+        let peak = try ProcessMemory.resident(pid: pid, peak: true)
         #expect(!ProcessMemory.isMeaningful || peak < 40 << 20, "peak RSS \(peak >> 20) MiB for a 50 MiB upload")
         demo.signal(SIGTERM)
         #expect(demo.waitForExit() == 0)

@@ -71,7 +71,7 @@ import WSGIServer
         try client.send("GET /?n=16384&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
         let pid = demo.process.processIdentifier
         try client.receiveSome()
-        let baseline = ProcessMemory.resident(pid: pid)
+        let baseline = try ProcessMemory.resident(pid: pid)
         var received = 0
         // A slow client (this pause is the behaviour under test, not a wait for an event): about
         // 1 MB/s for three seconds, while the server has ~1 GiB left to send and must not queue it.
@@ -79,7 +79,7 @@ import WSGIServer
             received += try client.receiveSome(max: 100_000).count
             usleep(100_000)
         }
-        let peak = ProcessMemory.resident(pid: pid)
+        let peak = try ProcessMemory.resident(pid: pid)
         #expect(received > 1_000_000)
         #expect(!ProcessMemory.isMeaningful || peak - baseline < 8 << 20, "RSS grew by \((peak - baseline) >> 20) MiB while streaming to a slow reader")
         demo.signal(SIGINT)

@@ -60,16 +60,23 @@ public enum ProcessMemory {
     public static var isMeaningful: Bool { ProcessInfo.processInfo.environment["SWIFT_WSGI_SANITIZER"] == nil }
 
     /// Resident set size in KiB (VmRSS), or peak (VmHWM).
-    public static func residentKiB(pid: Int32, peak: Bool = false) -> Int { resident(pid: pid, peak: peak) / 1024 }
+    public static func residentKiB(pid: Int32, peak: Bool = false) throws -> Int { try resident(pid: pid, peak: peak) / 1024 }
 
-    /// Resident set size in bytes (VmRSS), or peak (VmHWM).
-    public static func resident(pid: Int32, peak: Bool = false) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+    /// Resident set size in bytes (VmRSS), or peak (VmHWM). Throws when it cannot be read (the
+    /// process is gone): a bound on memory must never pass for want of a measurement.
+    public static func resident(pid: Int32, peak: Bool = false) throws -> Int {
+        let path = "/proc/\(pid)/status"
+        guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { throw Unmeasured("cannot read \(path)") }
         let key = peak ? "VmHWM:" : "VmRSS:"
         for line in status.split(separator: "\n") where line.hasPrefix(key) {
-            let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+            guard let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) }) else { break }
             return kilobytes * 1024
         }
-        return 0
+        throw Unmeasured("no \(key) in \(path)")
+    }
+
+    public struct Unmeasured: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
     }
 }

@@ -53,10 +53,19 @@ def _mark(query):
             marker.write("here")
 
 
-def _forever(size):
+def _progress(path, text):
+    """Tells a test how far the application got, and on which thread: writes `text` and the
+    thread's native id to the file `path` (read from /proc by the test)."""
+    if path:
+        with open(path, "w") as marker:
+            marker.write(f"{text} {threading.get_native_id()}")
+
+
+def _forever(size, progress=None):
     block = b"x" * size
     while True:
         yielded["chunks"] += 1
+        _progress(progress, f"yielded {yielded['chunks']}")
         yield block
 
 
@@ -135,17 +144,17 @@ def application(environ, start_response):
         return [b"three"]
 
     if path == "/write-big":
-        # n blocks written with write(); the count so far goes to the file `mark` every 16 blocks
-        # (the test watches it settle while its client reads nothing).
+        # n blocks written with write(); around each, the file `progress` says "entered i" or
+        # "left i" (a test sees a write() that waits for its client).
         count, size = int(query["n"]), int(query.get("size", "65536"))
         write = start_response("200 OK", [("Content-Type", "application/octet-stream"),
                                           ("Content-Length", str(count * size))])
         block = b"w" * size
+        progress = query.get("progress")
         for index in range(count):
+            _progress(progress, f"entered {index}")
             write(block)
-            if index % 16 == 0 and "mark" in query:
-                with open(query["mark"], "w") as marker:
-                    marker.write(str(index))
+            _progress(progress, f"left {index}")
         return []
 
     if path == "/hash":
@@ -189,7 +198,7 @@ def application(environ, start_response):
 
     if path == "/forever":
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
-        return Closing(_forever(int(query.get("size", "65536"))), query.get("mark"))
+        return Closing(_forever(int(query.get("size", "65536")), query.get("progress")), query.get("mark"))
 
     if path == "/yielded":
         return _text(start_response, str(yielded["chunks"]))
