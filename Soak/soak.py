@@ -8,7 +8,8 @@ For each configuration (the Swift demo's echo app and swift-wsgi with Soak/soak_
   response must be a 2xx, with no socket error;
 - a checker on one keep-alive connection: GET, an upload (4 MiB with Content-Length, then
   chunked) and a download (16 MiB), each verified byte count for byte count;
-- aborting clients: a large download read a little, then closed with FIN or reset (RST);
+- aborting clients: a large download (from a generator, or through write()) read a little, then
+  closed with FIN or reset (RST);
 - slowloris: 20 connections sending a header one byte every half second;
 - malformed and oversized requests: each must get a 4xx and the connection closed;
 - every SAMPLE seconds: resident memory and open descriptors of the server's processes (master
@@ -181,16 +182,19 @@ class Soak:
                     self.fail(f"checker: {error!r}")
 
     def aborter(self):
-        reset = False
+        # Each of: a generator's body or write() blocks (the Python app's /write; the Swift echo app
+        # answers that path with its echo), then FIN or RST.
+        turn = 0
         while not self.stop.is_set():
             try:
                 sock = self.connect(timeout=10)
-                sock.sendall(b"GET /stream?n=2000&size=16384 HTTP/1.1\r\nHost: soak\r\n\r\n")
+                path = b"/stream" if turn % 4 < 2 else b"/write"
+                sock.sendall(b"GET " + path + b"?n=2000&size=16384 HTTP/1.1\r\nHost: soak\r\n\r\n")
                 sock.recv(65536)
-                if reset:
+                if turn % 2:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 sock.close()
-                reset = not reset
+                turn += 1
                 self.count("aborts")
             except OSError as error:
                 if not self.stop.is_set():

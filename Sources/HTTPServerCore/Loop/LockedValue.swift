@@ -40,10 +40,12 @@ final class LockedValue<Value>: @unchecked Sendable {
         return try body(&value)
     }
 
-    /// Blocks until `ready(value)` holds, then runs `body` under the same lock.
+    /// Blocks until `ready(value)` holds, then runs `body` under the same lock. `ready` borrows the
+    /// value: a copy would hold a second reference to its buffers, and `body` changing one in place
+    /// (`removeAll(keepingCapacity:)`) would then allocate a new one.
     /// - Parameter beforeBlocking: runs (under the lock) once, before the first time the thread
     ///   blocks; not at all when `ready` holds at once. Must not take this lock or block.
-    func wait<R>(until ready: (Value) -> Bool, beforeBlocking: () -> Void = {}, _ body: (inout Value) throws -> R) rethrows -> R {
+    func wait<R>(until ready: (borrowing Value) -> Bool, beforeBlocking: () -> Void = {}, _ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer {
             pthread_cond_broadcast(condition)

@@ -140,15 +140,19 @@ final class StreamedBody: Sendable {
         case .readerReceives(let receiver):
             while state.withLock({ $0.unread == 0 && !$0.isFinished && $0.failure == nil }) { try receiver.receive() }
         }
-        let ready = { (state: State) in state.unread > 0 || state.isFinished || state.failure != nil }
+        let ready = { (state: borrowing State) in state.unread > 0 || state.isFinished || state.failure != nil }
         let (piece, freedRoom) = try state.wait(until: ready, beforeBlocking: willWait) { state -> ([UInt8]?, Bool) in
             if let failure = state.failure { throw BodyUnavailable(reason: failure) }
             guard state.unread > 0 else { return (nil, false) }
+            let start = state.start
             var count = min(limit, state.unread)
-            if line, let newline = state.buffer[state.start..<(state.start + count)].firstIndex(of: UInt8(ascii: "\n")) {
-                count = newline - state.start + 1
+            // Through the buffer's memory: a slice would be a second reference to the buffer,
+            // and emptying it in place below would then allocate a new one.
+            let piece = state.buffer.withUnsafeBufferPointer { buffer -> [UInt8] in
+                let unread = UnsafeBufferPointer(rebasing: buffer[start..<(start + count)])
+                if line, let newline = unread.firstIndex(of: UInt8(ascii: "\n")) { count = newline + 1 }
+                return Array(unread[..<count])
             }
-            let piece = Array(state.buffer[state.start..<(state.start + count)])
             state.start += count
             if state.start == state.buffer.count {
                 state.buffer.removeAll(keepingCapacity: true)
