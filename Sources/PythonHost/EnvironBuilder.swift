@@ -86,6 +86,14 @@ struct EnvironBuilder {
         }
     }
 
+    /// Gives back the server template and the cached header keys (the workspace goes).
+    mutating func releaseTemplates() {
+        if let serverTemplate { Py_DECREF(serverTemplate) }
+        serverTemplate = nil
+        templateServer = nil
+        headerKeys.releaseAll()
+    }
+
     /// The template of the connection of `variables`'s request. new, or nil with a Python error set.
     mutating func connectionTemplate(_ variables: CGIVariables, server: ServerInfo) -> PythonObject? {
         if templateServer !== server {
@@ -220,6 +228,11 @@ private struct HeaderKeys {
             entries.append(Entry(name: Array(fieldName), key: Py_NewRef(key!)))
         }
         return key
+    }
+
+    mutating func releaseAll() {
+        for entry in entries { Py_DECREF(entry.key) }
+        entries = []
     }
 
     private static func sameName(_ known: [UInt8], _ name: UnsafeRawBufferPointer) -> Bool {

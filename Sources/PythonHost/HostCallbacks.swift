@@ -12,7 +12,9 @@ enum HostCallbacks {
     /// Where `wsgi.errors` goes (Flask's request log, tracebacks an application prints there).
     static let errorLog = Logger(label: "swift-wsgi.errors")
 
-    static func install() -> Bool {
+    /// Registers the `_swiftwsgi` module with the host's callbacks: as a built-in of an interpreter
+    /// about to start (`embedded`), else in the running interpreter's `sys.modules` (GIL held).
+    static func install(embedded: Bool) -> Bool {
         var callbacks = swsgi_callbacks(
             start_response: { exchange, status, headers, excInfo in
                 PythonExchange.unretained(exchange!).startResponse(status: status!, headers: headers!, excInfo: excInfo)
@@ -32,7 +34,7 @@ enum HostCallbacks {
                 HostCallbacks.errorLog.error("\(String(decoding: UnsafeRawBufferPointer(start: utf8, count: length), as: UTF8.self))")
             }
         )
-        return swsgi_prepare_module(&callbacks) == 0
+        return (embedded ? swsgi_prepare_module(&callbacks) : swsgi_install_module(&callbacks)) == 0
     }
 
     /// A `bytes` copy of what `read` returns (request body bytes: the body object reuses its

@@ -4,17 +4,17 @@ import CPythonShim
 /// A Python object as CPython's C API passes it. Whether a given pointer is owned (a reference
 /// this code must give back with `Py_DECREF`, with the GIL held) or borrowed is stated where it is
 /// stored or returned; every owned one has exactly one owner.
-typealias PythonObject = UnsafeMutablePointer<PyObject>
+public typealias PythonObject = UnsafeMutablePointer<PyObject>
 
 /// Small conversions, with the GIL held.
-enum Python {
+public enum Python {
     /// A `str` of ISO-8859-1 `bytes` (every byte one code point: PEP 3333's native strings). new.
     static func latin1(_ bytes: UnsafeRawBufferPointer) -> PythonObject? {
         PyUnicode_DecodeLatin1(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, nil)
     }
 
     /// A `str` of Swift text. new.
-    static func string(_ text: String) -> PythonObject? {
+    public static func string(_ text: String) -> PythonObject? {
         var text = text
         return text.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
     }
@@ -39,8 +39,19 @@ enum Python {
     }
 
     /// Swift text of a `str`; nil (and the Python error cleared) when it is not one.
-    static func text(_ object: PythonObject) -> String? {
+    public static func text(_ object: PythonObject) -> String? {
         utf8(object).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The Swift texts of a list of `str`; nil when it is not one (no Python error set).
+    public static func strings(_ list: PythonObject) -> [String]? {
+        guard swsgi_is_list(list) != 0 else { return nil }
+        var texts: [String] = []
+        for index in 0..<swsgi_list_size(list) {
+            guard let text = text(swsgi_list_item(list, index)) else { return nil }
+            texts.append(text)
+        }
+        return texts
     }
 
     /// A short description of a value for error messages: its type and a bounded repr.

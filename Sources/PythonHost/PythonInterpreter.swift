@@ -47,23 +47,61 @@ public struct ApplicationLoadError: Error, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// The CPython interpreter embedded in this process, from start to finalization.
+/// The CPython interpreter the host serves applications from, in one of two ways:
 ///
-/// Started on the process's main thread, which becomes Python's main thread (so that an
-/// application may install signal handlers at import) and holds the GIL until ``serve()`` hands it
-/// over to the server's threads. Python's own signal handlers are not installed: the server owns
-/// SIGINT, SIGTERM and SIGHUP (see ``PythonThreads/interruptApplications()`` for Ctrl-C).
+/// - attached (``attach(_:)``): the interpreter this process already runs, into which the
+///   `swift_wsgi._native` extension module was imported: the server runs inside the user's Python,
+///   with its packages, its virtual environment and its signal handlers;
+/// - embedded (``init(_:)``): an interpreter this process starts and finalizes (the in-memory
+///   tests and the Python fuzzer), on the process's main thread with Python's own signal handlers
+///   off.
 ///
-/// Not `Sendable`: the main thread uses it (start, load, finalize).
+/// The calling thread is the interpreter's main one for the host (``main``): it loads the
+/// application, gives the GIL away before serving (``releaseMainThread()``) and takes it back at
+/// the end (``finalize()``).
+///
+/// Not `Sendable`: the calling thread uses it (start, load, finalize).
 public final class PythonInterpreter {
     private let main: PythonThread
     private let support: PythonObject
+    /// Started here (and finalized here), rather than attached to.
+    private let embedded: Bool
 
-    /// Starts the interpreter. Throws when the virtual environment is not one, or when CPython
-    /// cannot start.
+    /// Attaches to the interpreter running this process, from a Python thread: registers the
+    /// host's module and runs its support code (once per process). With `settings` (the command),
+    /// arranges `sys.path` as gunicorn does and adds a `--venv`'s packages (the interpreter's own
+    /// venv needs naming nowhere); without (`make_server`), leaves the program's path alone.
+    /// Returns with the GIL held.
+    public static func attach(_ settings: PythonSettings?) throws -> PythonInterpreter {
+        let main = PythonThread.adoptCurrent()
+        main.acquire()
+        guard HostCallbacks.install(embedded: false) else {
+            throw PythonStartError(description: "cannot register the _swiftwsgi module: \(PythonException.take().summary)")
+        }
+        let modules = PyImport_GetModuleDict()!
+        let support: PythonObject
+        if let loaded = PyDict_GetItemString(modules, SupportSource.moduleName) {
+            support = Py_NewRef(loaded)
+        } else {
+            support = try loadSupport()
+        }
+        let interpreter = PythonInterpreter(main: main, support: support, embedded: false)
+        if let settings { try interpreter.prepare(settings) }
+        return interpreter
+    }
+
+    private init(main: PythonThread, support: PythonObject, embedded: Bool) {
+        self.main = main
+        self.support = support
+        self.embedded = embedded
+    }
+
+    /// Starts an embedded interpreter. Throws when the virtual environment is not one, or when
+    /// CPython cannot start.
     public init(_ settings: PythonSettings) throws {
+        embedded = true
         let programName = try Self.programName(settings.virtualEnvironment)
-        guard HostCallbacks.install() else { throw PythonStartError(description: "cannot register the _swiftwsgi module") }
+        guard HostCallbacks.install(embedded: true) else { throw PythonStartError(description: "cannot register the _swiftwsgi module") }
         let config = UnsafeMutablePointer<PyConfig>.allocate(capacity: 1)
         defer { config.deallocate() }
         PyConfig_InitPythonConfig(config)
@@ -78,17 +116,42 @@ public final class PythonInterpreter {
             try Self.check(PyConfig_SetBytesString(config, &config.pointee.program_name, programName))
         }
         try Self.check(Py_InitializeFromConfig(config))
-        main = PythonThread.attachMain()
-        guard let code = Py_CompileString(SupportSource.text, "<swift-wsgi support>", Py_file_input),
-              let module = PyImport_ExecCodeModule(SupportSource.moduleName, code) else {
+        main = PythonThread.adoptCurrent()
+        support = try Self.loadSupport()
+        try prepare(settings)
+    }
+
+    /// Runs the support code as its module. With the GIL held.
+    private static func loadSupport() throws -> PythonObject {
+        guard let code = Py_CompileString(SupportSource.text, "<swift-wsgi support>", Py_file_input) else {
+            PyErr_Print()
+            throw PythonStartError(description: "the server's Python support code failed to compile")
+        }
+        defer { Py_DECREF(code) }
+        guard let module = PyImport_ExecCodeModule(SupportSource.moduleName, code) else {
             PyErr_Print()
             throw PythonStartError(description: "the server's Python support code failed to load")
         }
-        Py_DECREF(code)
-        support = module
+        return module
+    }
+
+    /// `sys.path` as gunicorn arranges it, and an attached interpreter's `--venv` packages.
+    private func prepare(_ settings: PythonSettings) throws {
         var working = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let directory = getcwd(&working, working.count).map { String(cString: $0) } ?? "."
         try callSupport("prepare_path", [Python.string(directory), Self.list(settings.paths)])
+        if !embedded, let venv = settings.virtualEnvironment, !venv.isEmpty {
+            guard let result = call("add_venv", [Python.string(venv)]) else {
+                throw PythonStartError(description: PythonException.take().summary)
+            }
+            Py_DECREF(result)
+        }
+    }
+
+    /// The application `callable` (borrowed: a new reference is taken), served as given (the
+    /// extension module's `make_server`). With the GIL held.
+    public func application(_ callable: PythonObject, logger: Logger) -> PythonApplication {
+        PythonApplication(callable: Py_NewRef(callable), support: support, logger: logger)
     }
 
     /// Imports the application and finds its callable. On the main thread, before serving (an
@@ -110,11 +173,14 @@ public final class PythonInterpreter {
         main.release()
     }
 
-    /// Runs Python's shutdown (`atexit` handlers, joining non-daemon threads) once serving ended
-    /// and every server thread stopped. On the main thread.
+    /// Once serving ended and every server thread stopped, on the main thread: takes the GIL back
+    /// and gives back what waits for it; an embedded interpreter then runs Python's shutdown
+    /// (`atexit` handlers, joining non-daemon threads). An attached one goes on: the caller returns
+    /// to Python holding the GIL.
     public func finalize() {
         main.acquire()
         DeferredReleases.drain()
+        guard embedded else { return }
         PythonThreads.deleteThreadStates()
         if Py_FinalizeEx() < 0 { PyErr_Clear() }
     }

@@ -23,26 +23,32 @@ import Synchronization
 /// ``PythonBytes`` released there would find the flag stale and take the GIL a second time (a
 /// deadlock seen in release builds).
 ///
+/// Ownership of thread states: a thread the server started (a loop, an application thread) gets a
+/// state of its own (``ownsState``), deleted on that thread when it ends (the thread-local key's
+/// destructor, with the GIL, after its workspace let go of its Python objects). A thread that
+/// already ran Python keeps the state the interpreter gave it: the thread that started an
+/// embedded interpreter (whose finalization deletes it) or the Python thread that called into the
+/// extension module (``adoptCurrent()``).
+///
 /// `@unchecked Sendable` is sound: a record is used by its own thread only (found through a
 /// thread-local key), except by ``PythonThreads`` which reads ``runsApplication`` and deletes
 /// ``state`` while holding the GIL, when the thread cannot be touching them: it writes
 /// `runsApplication` only while holding the GIL, and states are deleted after the threads ended.
 final class PythonThread: @unchecked Sendable {
-    /// This thread's state; deleted by ``PythonThreads/deleteThreadStates()`` (not for the main thread,
-    /// whose state the interpreter's finalization deletes).
+    /// This thread's state.
     let state: UnsafeMutablePointer<PyThreadState>
+    /// The state was made for this thread by the server, and is deleted when the thread ends.
+    let ownsState: Bool
     /// Application code runs on this thread now (what an interruption must reach). Written with
     /// the GIL held.
     var runsApplication = false
-    /// The thread that started the interpreter (Python's main thread).
-    let isMain: Bool
     /// What this thread keeps for the exchanges it runs; made by the first one. Unchecked
     /// exclusivity: only this thread touches it.
     @exclusivity(unchecked) private var workspace: ThreadWorkspace?
 
-    private init(state: UnsafeMutablePointer<PyThreadState>, isMain: Bool) {
+    private init(state: UnsafeMutablePointer<PyThreadState>, ownsState: Bool) {
         self.state = state
-        self.isMain = isMain
+        self.ownsState = ownsState
     }
 
     /// Whether this thread holds the GIL now: its state is the interpreter's current one.
@@ -62,21 +68,35 @@ final class PythonThread: @unchecked Sendable {
         _ = PyEval_SaveThread()
     }
 
-    /// This thread's workspace for `application`'s exchanges.
+    /// This thread's workspace for `application`'s exchanges (one application at a time: a thread
+    /// serving another one, the caller of a second `make_server`, gets a new workspace). With the
+    /// GIL held.
     @inline(__always)
     func workspace(for application: PythonApplication) -> ThreadWorkspace {
-        if let workspace { return workspace }
+        if let workspace, workspace.application === application { return workspace }
         let made = ThreadWorkspace(application)
         workspace = made
         return made
     }
 
+    /// The thread ends: its workspace lets go of its Python objects, and a state of its own is
+    /// deleted (the thread-local key's destructor, on this thread).
+    fileprivate func end() {
+        guard ownsState, PythonThreads.mayTakeGIL else { return }
+        PyEval_RestoreThread(state)
+        workspace = nil
+        DeferredReleases.drain()
+        PyThreadState_Clear(state)
+        PyThreadState_DeleteCurrent()
+    }
+
     // MARK: Finding the calling thread's record
 
-    /// The calling thread's record, attaching the thread now when it has none (without the GIL).
+    /// The calling thread's record, attaching the thread now with a state of its own when it has
+    /// none (without the GIL).
     static var current: PythonThread {
         if let thread = currentIfAttached { return thread }
-        return attach(state: PyThreadState_New(PyInterpreterState_Main())!, isMain: false)
+        return attach(state: PyThreadState_New(PyInterpreterState_Main())!, ownsState: true)
     }
 
     /// The calling thread's record; nil when the thread never ran Python.
@@ -99,24 +119,32 @@ final class PythonThread: @unchecked Sendable {
         Unmanaged<PythonThread>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.release() }
     }
 
-    /// Records the thread that has just initialized the interpreter (it holds the GIL).
-    static func attachMain() -> PythonThread {
-        attach(state: PyThreadState_Get(), isMain: true)
+    /// The calling thread's record with the state it runs Python with now: the thread that has
+    /// just initialized an embedded interpreter, or a Python thread calling into the extension
+    /// module. With the GIL held.
+    static func adoptCurrent() -> PythonThread {
+        if let thread = currentIfAttached { return thread }
+        return attach(state: PyThreadState_Get(), ownsState: false)
     }
 
-    private static func attach(state: UnsafeMutablePointer<PyThreadState>, isMain: Bool) -> PythonThread {
-        let thread = PythonThread(state: state, isMain: isMain)
+    private static func attach(state: UnsafeMutablePointer<PyThreadState>, ownsState: Bool) -> PythonThread {
+        let thread = PythonThread(state: state, ownsState: ownsState)
         PythonThreads.register(thread)
-        // Unretained: the registry keeps the record alive for the interpreter's life.
+        // Unretained: the registry keeps the record alive until the thread ends.
         pthread_setspecific(recordKey, Unmanaged.passUnretained(thread).toOpaque())
         return thread
     }
 }
 
-/// The thread-local key of ``PythonThread`` records.
+/// The thread-local key of ``PythonThread`` records; its destructor ends a thread's record.
 private let recordKey: pthread_key_t = {
     var key = pthread_key_t()
-    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    precondition(pthread_key_create(&key, { pointer in
+        guard let pointer else { return }
+        let thread = Unmanaged<PythonThread>.fromOpaque(pointer).takeUnretainedValue()
+        thread.end()
+        PythonThreads.forget(thread)
+    }) == 0, "pthread_key_create failed")
     return key
 }()
 
@@ -132,6 +160,14 @@ enum PythonThreads {
         all.withLock { $0.append(thread) }
     }
 
+    fileprivate static func forget(_ thread: PythonThread) {
+        all.withLock { $0.removeAll { $0 === thread } }
+    }
+
+    /// Whether a thread may still take the GIL (not once an embedded interpreter's finalization
+    /// started: CPython ends a thread that tries).
+    fileprivate static var mayTakeGIL: Bool { !finalizing.load(ordering: .acquiring) }
+
     /// Raises `KeyboardInterrupt` in every thread that runs application code now, as Ctrl-C does
     /// in a Python program: Python code stops at its next bytecode (code blocked in C, such as a
     /// long `time.sleep`, only when it returns). From a thread that never ran Python (the signal
@@ -145,13 +181,14 @@ enum PythonThreads {
         PyGILState_Release(gil)
     }
 
-    /// Deletes the states of the threads other than the main one, which have all ended. On the
-    /// main thread with the GIL held, right before finalization.
+    /// Deletes the states the server made that are left (threads end deleting their own), before
+    /// an embedded interpreter's finalization: no thread may take the GIL from now on. On the main
+    /// thread with the GIL held.
     static func deleteThreadStates() {
         finalizing.store(true, ordering: .releasing)
         let others = all.withLock { threads -> [PythonThread] in
-            defer { threads.removeAll { !$0.isMain } }
-            return threads.filter { !$0.isMain }
+            defer { threads.removeAll { $0.ownsState } }
+            return threads.filter { $0.ownsState }
         }
         for thread in others {
             PyThreadState_Clear(thread.state)

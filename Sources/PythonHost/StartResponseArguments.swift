@@ -6,7 +6,8 @@ import WSGIGateway
 
 /// An error `start_response`, `write` or `wsgi.input` raises in the application: a Python
 /// exception class and its message.
-struct RaisedError: Error {
+/// A Python exception to raise, as a Swift error until it is raised.
+public struct RaisedError: Error {
     enum Kind {
         case type, value, runtime, os
     }
@@ -14,13 +15,13 @@ struct RaisedError: Error {
     let kind: Kind
     let message: String
 
-    static func type(_ message: String) -> RaisedError { RaisedError(kind: .type, message: message) }
-    static func value(_ message: String) -> RaisedError { RaisedError(kind: .value, message: message) }
-    static func runtime(_ message: String) -> RaisedError { RaisedError(kind: .runtime, message: message) }
-    static func os(_ message: String) -> RaisedError { RaisedError(kind: .os, message: message) }
+    public static func type(_ message: String) -> RaisedError { RaisedError(kind: .type, message: message) }
+    public static func value(_ message: String) -> RaisedError { RaisedError(kind: .value, message: message) }
+    public static func runtime(_ message: String) -> RaisedError { RaisedError(kind: .runtime, message: message) }
+    public static func os(_ message: String) -> RaisedError { RaisedError(kind: .os, message: message) }
 
     /// Sets it as the current Python exception; returns nil, what a failing C callback returns.
-    func raise() -> PythonObject? {
+    public func raise() -> PythonObject? {
         let type: PythonObject
         switch kind {
         case .type: type = swsgi_type_error()
@@ -107,6 +108,16 @@ struct StartResponseArguments {
     private static func same(_ candidate: PythonObject?, _ known: PythonObject?) -> Bool {
         guard let candidate, let known else { return false }
         return candidate == known || (swsgi_is_unicode(candidate) != 0 && PyUnicode_Compare(candidate, known) == 0)
+    }
+
+    /// Gives back the kept arguments (the workspace goes). With the GIL held.
+    mutating func releaseAll() {
+        let (status, headers) = (lastStatus, lastHeaders)
+        lastStatus = nil
+        lastHeaders = nil
+        lastHead = nil
+        Py_XDECREF(status)
+        Py_XDECREF(headers)
     }
 
     private mutating func remember(status: PythonObject, headers: PythonObject, head: ResponseHead) {

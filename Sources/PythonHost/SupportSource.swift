@@ -30,6 +30,25 @@ def prepare_path(directory, extra):
         sys.path.insert(0, entry)
 
 
+def add_venv(venv):
+    """--venv for a server running inside an interpreter: that virtual environment's packages, when
+    it was made by this interpreter's minor version (its own venv needs no naming)."""
+    import site
+    config = os.path.join(venv, "pyvenv.cfg")
+    if not os.path.isfile(config):
+        raise LoadError(f"{venv} is not a virtual environment (no pyvenv.cfg)")
+    if os.path.realpath(venv) == os.path.realpath(sys.prefix):
+        return
+    minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    with open(config) as lines:
+        for line in lines:
+            key, _, value = line.partition("=")
+            if key.strip() in ("version", "version_info") and not (value.strip() == minor or value.strip().startswith(minor + ".")):
+                raise LoadError(f"the virtual environment {venv} is for Python {value.strip()}; this is Python {minor}: "
+                                f"install swift-wsgi into that venv and run its swift-wsgi")
+    site.addsitedir(os.path.join(venv, "lib", f"python{minor}", "site-packages"))
+
+
 def load(spec, wsgi_file, callable_name):
     """The WSGI callable named by `module:expression` (gunicorn) or found in a file (uWSGI)."""
     if wsgi_file:

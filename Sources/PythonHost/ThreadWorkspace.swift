@@ -9,7 +9,13 @@ import HTTPServerCore
 /// an allocation triggered) and switch threads. The exchanges of a thread reach it through their
 /// ``PythonThread``. Python code never reaches it, so no use overlaps another on its own thread:
 /// the unchecked exclusivity below is sound.
+///
+/// Its Python objects (templates, spare call objects) are given back in `deinit`, which runs with
+/// the GIL held: when its thread ends (``PythonThread``), or when the thread moves to another
+/// application.
 final class ThreadWorkspace {
+    /// The application whose exchanges this serves (kept alive by it).
+    let application: PythonApplication
     @exclusivity(unchecked) var environ: EnvironBuilder
     @exclusivity(unchecked) var startResponseArguments = StartResponseArguments()
     @exclusivity(unchecked) var callObjects = CallObjectPool()
@@ -17,7 +23,14 @@ final class ThreadWorkspace {
     @exclusivity(unchecked) var chunkOwner: PythonBytes?
 
     init(_ application: PythonApplication) {
+        self.application = application
         environ = EnvironBuilder(strings: application.strings, errors: application.errors, fileWrapper: application.fileWrapperType)
+    }
+
+    deinit {
+        callObjects.releaseAll()
+        environ.releaseTemplates()
+        startResponseArguments.releaseAll()
     }
 }
 

@@ -21,7 +21,7 @@ public enum ArgumentSources {
         let fromEnvironment = Parsed(environment)
         var layers = [fromEnvironment, given]
         if let path = given.value(of: "--config") ?? fromEnvironment.value(of: "--config") {
-            let settings = try GunicornConfig.read(path)
+            let settings = try GunicornConfig.read(path, python: ProgramInvocation.current.python)
             let fromFile = Parsed(GunicornConfig.arguments(for: settings, command: command, takesApplication: takesApplication))
             layers.insert(fromFile, at: 0)
         }

@@ -24,9 +24,9 @@ enum GunicornConfig {
 
     /// Executes the file and returns its settings; throws when it cannot (missing file, Python
     /// error: its traceback went to standard error).
-    static func read(_ path: String) throws -> [Setting] {
+    static func read(_ path: String, python: String) throws -> [Setting] {
         guard access(path, R_OK) == 0 else { throw CommandLineError("cannot read config file \(path): \(String(cString: strerror(errno)))") }
-        let (status, output) = try run([pythonExecutable, "-c", dumper, path])
+        let (status, output) = try run([python, "-c", dumper, path])
         guard status == 0 else { throw CommandLineError("config file \(path) failed to execute (the error is above)") }
         var settings: [Setting] = []
         for record in output.split(separator: 0) {
@@ -119,9 +119,6 @@ enum GunicornConfig {
     }
 
     // MARK: Running Python
-
-    /// Debian's interpreter (the one the embedded libpython matches), else `python3` on PATH.
-    static var pythonExecutable: String { access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3" }
 
     /// Prints each top-level name as `name US kind US value...` records separated by NUL.
     static let dumper = """

@@ -38,11 +38,13 @@ public struct ServingProcess {
         if let directory = options.setup.chdir, Glibc.chdir(directory) != 0 {
             throw CommandLineError("cannot change to directory \(directory): \(String(cString: strerror(errno)))")
         }
-        try bootstrapLogging()
-        let accessLog = try openAccessLog()
+        try options.bootstrapLogging()
+        let accessLog = try options.openAccessLog()
         if options.setup.checkConfig { return try check() }
         var settings = options.workerSettings
         settings.bootFailureStatus = bootFailureStatus
+        let invocation = ProgramInvocation.current
+        settings.workerCommand = (invocation.workerExecutable, invocation.workerArguments)
         if !reloadRoots.isEmpty {
             settings.reloadRoots = reloadRoots
             settings.workers = max(1, settings.workers)
@@ -70,19 +72,33 @@ public struct ServingProcess {
         }
     }
 
-    /// The error log (`--error-logfile`, at `--log-level`) for every logger of the process. Once,
-    /// before any logger is made.
-    private func bootstrapLogging() throws {
-        let descriptor = try LogFile.open(options.logging.errorLogfile, standard: 2)
-        let level = options.logging.level ?? .info
+}
+
+extension ServingOptions {
+    /// The error log (`--error-logfile`, at `--log-level`) for every logger of the process: set by
+    /// the first caller, before any logger is made (swift-log takes one bootstrap per process; a
+    /// later server of the same process, a second `make_server`, logs where the first one does).
+    public func bootstrapLogging() throws {
+        let descriptor = try LogFile.open(logging.errorLogfile, standard: 2)
+        let level = logging.level ?? .info
+        let first = LoggingBootstrap.done.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, descriptor: descriptor, level: level) }
     }
 
     /// The access log the flags ask for, opened; nil without `--access-logfile`.
-    private func openAccessLog() throws -> AccessLog? {
-        guard let path = options.logging.accessLogfile else { return nil }
-        return AccessLog(format: AccessLogFormat(options.logging.accessLogformat), destination: .descriptor(try LogFile.open(path, standard: 1)))
+    public func openAccessLog() throws -> AccessLog? {
+        guard let path = logging.accessLogfile else { return nil }
+        return AccessLog(format: AccessLogFormat(logging.accessLogformat), destination: .descriptor(try LogFile.open(path, standard: 1)))
     }
+}
+
+/// Whether this process's logging is set up.
+private enum LoggingBootstrap {
+    static let done = Mutex(false)
 }
 
 /// `--pid FILE`: the serving (or master) process's id, written at start and removed at exit.
@@ -130,6 +146,9 @@ public struct StopSignals: Sendable {
         StopSignals(waiter: SignalWaiter.block([SIGINT, SIGTERM, SIGHUP]))
     }
 
+    /// Ends the signal thread and unblocks the signals in the thread that blocked them.
+    public func stop() { waiter.stop() }
+
     /// Calls `stop` (on the signal thread) for each stop signal, saying whether it asks for a
     /// graceful stop.
     public func start(_ stop: @escaping @Sendable (_ graceful: Bool) -> Void) {
@@ -145,31 +164,38 @@ public struct StopSignals: Sendable {
     }
 }
 
-/// Parses the arguments and runs `command` as ArgumentParser's `main()` does, except that:
+/// Parses the arguments and runs `command` as ArgumentParser's `main()` does, and returns its exit
+/// status instead of exiting (a command run inside a Python program returns to it), except that:
 /// - the arguments are those of ``ArgumentSources`` (a gunicorn config file, `SWIFT_WSGI_CMD_ARGS`,
-///   then the command line);
-/// - a usage error exits with status 2 (as gunicorn and most Unix commands do; ArgumentParser's own
-///   is 64), a ``CommandLineError`` too, with its one line;
+///   then the command line's, `invocation.arguments`);
+/// - a usage error is status 2 (as gunicorn and most Unix commands do; ArgumentParser's own is 64),
+///   a ``CommandLineError`` too, with its one line;
 /// - `failure` may turn other errors into an exit status (having reported them itself; nil leaves
 ///   the error to ArgumentParser).
 public func runCommand<Command: ParsableCommand>(
-    _ command: Command.Type, takesApplication: Bool = false, failure: (any Error) -> Int32? = { _ in nil }
-) -> Never {
+    _ command: Command.Type, invocation: ProgramInvocation = .executable, takesApplication: Bool = false,
+    failure: (any Error) -> Int32? = { _ in nil }
+) -> Int32 {
+    ProgramInvocation.current = invocation
     let name = Command.configuration.commandName ?? "server"
     do {
-        let arguments = try ArgumentSources.resolve(Array(CommandLine.arguments.dropFirst()), command: name, takesApplication: takesApplication)
+        let arguments = try ArgumentSources.resolve(invocation.arguments, command: name, takesApplication: takesApplication)
         var parsed = try command.parseAsRoot(arguments)
         try parsed.run()
-        Glibc.exit(0)
+        return 0
     } catch let error as CommandLineError {
         printLine("Error: \(error.description)", to: 2)
-        Glibc.exit(2)
+        return 2
     } catch {
-        if command.exitCode(for: error) == .validationFailure {
+        let code = command.exitCode(for: error)
+        if code == .validationFailure {
             printLine(command.fullMessage(for: error), to: 2)
-            Glibc.exit(2)
+            return 2
         }
-        if let status = failure(error) { Glibc.exit(status) }
-        command.exit(withError: error)
+        if let status = failure(error) { return status }
+        // Help, version and other messages ArgumentParser prints itself, then their status.
+        let message = command.fullMessage(for: error)
+        if !message.isEmpty { printLine(message, to: code == .success ? 1 : 2) }
+        return code.rawValue
     }
 }

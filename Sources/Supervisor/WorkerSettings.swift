@@ -21,6 +21,10 @@ public struct WorkerSettings: Sendable {
     /// `--reload`: directories whose Python sources are watched; a change reloads the workers as
     /// SIGHUP does. Empty: nothing is watched.
     public var reloadRoots: [String] = []
+    /// What a worker process runs: an executable and its arguments (argv[0] excluded). The same
+    /// executable with the same arguments by default; the Python package's command runs
+    /// `sys.executable -m swift_wsgi ARGUMENTS`.
+    public var workerCommand: (executable: String, arguments: [String]) = ("/proc/self/exe", Array(CommandLine.arguments.dropFirst()))
 
     public init(workers: Int) {
         self.workers = workers

@@ -144,7 +144,7 @@ public final class WorkerSupervisor {
             let pipe = try Pipe(loop: loop)
             var pid: Int32 = 0
             let process = try ChildProcess(
-                loop: loop, executable: "/proc/self/exe", arguments: Array(CommandLine.arguments.dropFirst()),
+                loop: loop, executable: settings.workerCommand.executable, arguments: settings.workerCommand.arguments,
                 environment: [link],
                 // Positions are the worker's descriptor numbers, as WorkerLink says.
                 descriptors: [.inherit(0), .inherit(1), .inherit(2), .pipe(pipe)] + sockets.map { .inherit($0.descriptor) }

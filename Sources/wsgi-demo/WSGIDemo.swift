@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import HTTPServerCore
 import DemoApps
 import ServerCommand
@@ -30,7 +31,7 @@ struct WSGIDemo: ParsableCommand {
 
     @OptionGroup var serving: ServingOptions
 
-    static func main() { runCommand(self) }
+    static func main() { Glibc.exit(runCommand(self)) }
 
     func validate() throws {
         guard DemoApps.application(named: app) != nil else {

@@ -26,6 +26,34 @@ import TestSupport
         #expect(server.waitForExit() == 0)
     }
 
+    /// The classic example as a program, its one import changed to `from swift_wsgi import
+    /// make_server`: it serves Index and Hello on port 8051 unchanged (`'localhost'` included), and
+    /// SIGTERM drains and returns from `serve_forever()`, so the program goes on.
+    @Test func theProgramWithItsImportChangedServesOnPort8051() throws {
+        let program = Process()
+        program.executableURL = URL(fileURLWithPath: PythonFixtures.venv + "/bin/python")
+        program.arguments = ["web_application_program.py"]
+        program.currentDirectoryURL = URL(fileURLWithPath: PythonFixtures.directory)
+        let output = Pipe()
+        program.standardOutput = output
+        program.standardError = output
+        try program.run()
+        var client: RawClient?
+        #expect(eventually(timeout: 20) {
+            client = try? RawClient(port: 8051)
+            return client != nil
+        })
+        let connection = try #require(client)
+        try connection.send("GET / HTTP/1.1\r\nHost: localhost:8051\r\n\r\n")
+        #expect(try connection.readResponse().bodyText == "Index")
+        try connection.send("GET /abcd HTTP/1.1\r\nHost: localhost:8051\r\n\r\n")
+        #expect(try connection.readResponse().bodyText == "Hello")
+        kill(program.processIdentifier, SIGTERM)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(program.waitForExit() == 0, "\(text)")
+        #expect(text.contains("serve_forever returned"), "\(text)")
+    }
+
     @Test func theStrBodyVersionAnswers500AndNamesTheFix() throws {
         let server = try PythonFixtures.serve(["web_application_str:application"])
         let response = try get(server, "/")

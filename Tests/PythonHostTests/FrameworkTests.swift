@@ -7,8 +7,8 @@ import TestSupport
 /// project, each also run wrapped in wsgiref's validator.
 @Suite struct FrameworkTests {
     static func serve(_ target: String) throws -> ServerProcess {
-        try #require(PythonFixtures.venvExists, "no test venv at \(PythonFixtures.venv): run `make test-venv`")
-        return try PythonFixtures.serve(["--venv", PythonFixtures.venv, target])
+        try #require(PythonFixtures.venvExists, "no test venv at \(PythonFixtures.venv): run `make wheel-venvs`")
+        return try PythonFixtures.serve([target])
     }
 
     static func multipart(boundary: String, fields: [(String, String?, String)]) -> String {

@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// The Python applications the tests serve with `swift-wsgi` (Tests/PythonHostTests/Fixtures), and
-/// the virtual environment with their packages (Flask, Django) that `make test` creates.
+/// the virtual environment they are served from: one of `make wheel-venvs`' (a fresh venv of one
+/// CPython minor with this checkout's wheel installed, and the fixtures' packages: Flask, Django).
 public enum PythonFixtures {
     /// The fixtures directory.
     public static var directory: String {
@@ -10,15 +11,26 @@ public enum PythonFixtures {
             .appendingPathComponent("PythonHostTests/Fixtures").path
     }
 
-    /// The test venv: `SWIFT_WSGI_TEST_VENV` (set by `make test`), else `.build/test-venv`.
+    /// The test venv: `SWIFT_WSGI_TEST_VENV` (set by `make test`), else Python 3.11's.
     public static var venv: String {
         if let path = ProcessInfo.processInfo.environment["SWIFT_WSGI_TEST_VENV"] { return path }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/test-venv").path
+            .appendingPathComponent(".build/wheel-venv-3.11").path
     }
 
-    /// Whether the venv exists (`make test-venv` makes it).
+    /// Whether the venv exists (`make wheel-venvs` makes it).
     public static var venvExists: Bool { FileManager.default.fileExists(atPath: venv + "/pyvenv.cfg") }
+
+    /// The venv's Python minor ("3.12"), from its pyvenv.cfg.
+    public static var venvMinor: String {
+        let configuration = (try? String(contentsOfFile: venv + "/pyvenv.cfg", encoding: .utf8)) ?? ""
+        for line in configuration.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0] == "version" || parts[0] == "version_info" else { continue }
+            return parts[1].split(separator: ".").prefix(2).joined(separator: ".")
+        }
+        return "?"
+    }
 
     /// `swift-wsgi arguments... --bind 127.0.0.1:0` in the fixtures directory, with its log captured.
     public static func serve(_ arguments: [String], environment: [String: String] = [:]) throws -> ServerProcess {

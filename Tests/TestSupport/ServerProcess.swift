@@ -13,7 +13,10 @@ public final class ServerProcess {
     private var logDescriptor: Int32 = -1
 
     /// The built binary `name` next to the test bundle.
+    /// The executable `name`: a product of this build (next to the test binary), or for
+    /// `swift-wsgi`, the Python package's command in the test venv (its installed wheel).
     public static func binaryPath(_ name: String = "wsgi-demo") -> String {
+        if name == "swift-wsgi" { return PythonFixtures.venv + "/bin/swift-wsgi" }
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         while directory.path != "/" {
@@ -74,9 +77,10 @@ public final class ServerProcess {
     /// library has no frame pointers, so no suppression can single those blocks out. (Python-side
     /// leaks are what the soak tests' live-object counts catch; the Swift binaries stay checked.)
     public static func sanitizerEnvironment(for binary: String) -> [String: String] {
-        let environment = ProcessInfo.processInfo.environment
-        guard binary == "swift-wsgi", environment["SWIFT_WSGI_SANITIZER"] == "address" else { return [:] }
-        return ["ASAN_OPTIONS": (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"]
+        // swift-wsgi (a Python interpreter with the wheel's module) is not instrumented: the
+        // sanitizer runs' options must not reach it.
+        guard binary == "swift-wsgi" else { return [:] }
+        return ["ASAN_OPTIONS": "", "TSAN_OPTIONS": "", "LSAN_OPTIONS": ""]
     }
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }

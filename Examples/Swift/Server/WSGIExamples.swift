@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import ExampleApps
 import HTTPServerCore
 import ServerCommand
@@ -22,7 +23,7 @@ struct WSGIExamples: ParsableCommand {
 
     @OptionGroup var serving: ServingOptions
 
-    static func main() { runCommand(self) }
+    static func main() { Glibc.exit(runCommand(self)) }
 
     func validate() throws {
         guard Examples.all[name] != nil || name == "download" else {

@@ -71,9 +71,40 @@ typedef struct {
     void (*log)(const char *utf8, Py_ssize_t length);
 } swsgi_callbacks;
 
-/* Installs the host's callbacks and registers `_swiftwsgi` as a built-in module. Before
-   Py_Initialize. Returns 0, or -1 when the module could not be registered. */
+/* Installs the host's callbacks and registers `_swiftwsgi` as a built-in module, for an interpreter
+   about to start (embedded). Before Py_Initialize. Returns 0, or -1 when the module could not be
+   registered. */
 int swsgi_prepare_module(const swsgi_callbacks *callbacks);
+
+/* Installs the host's callbacks and puts the `_swiftwsgi` module into sys.modules of the running
+   interpreter (the extension module's case; once). With the GIL held. Returns 0, or -1 with a Python
+   error set. */
+int swsgi_install_module(const swsgi_callbacks *callbacks);
+
+/* ---- The `swift_wsgi._native` extension module ---- */
+
+/* Its functions, implemented by the host. Each is called with the GIL held and returns a new
+   reference, or NULL with a Python error set. */
+typedef struct {
+    PyObject *(*version)(void);
+    PyObject *(*command_info)(void);
+    PyObject *(*main)(PyObject *argv);
+    PyObject *(*server_new)(PyObject *app, PyObject *host, PyObject *port, PyObject *argv);
+    PyObject *(*server_address)(PyObject *handle);
+    PyObject *(*server_serve)(PyObject *handle);
+    PyObject *(*server_shutdown)(PyObject *handle, PyObject *graceful);
+    PyObject *(*server_close)(PyObject *handle);
+} swsgi_native_functions;
+
+/* The `swift_wsgi._native` module object over `functions` (kept; they must live as long as the
+   process). For PyInit__native. new, or NULL with a Python error set. */
+PyObject *swsgi_native_module_create(const swsgi_native_functions *functions);
+
+/* A capsule holding `pointer` (an owned Swift object), released by `destructor` when the capsule
+   goes (with the GIL held). new. */
+PyObject *swsgi_capsule_new(void *pointer, void (*destructor)(void *pointer));
+/* The pointer of a capsule made by swsgi_capsule_new, or NULL with TypeError set. */
+void *swsgi_capsule_pointer(PyObject *capsule);
 
 /* A Context: what a start_response and a write callable act on. It points at an exchange
    (unowned, NULL when none: the callables then raise RuntimeError). new. */

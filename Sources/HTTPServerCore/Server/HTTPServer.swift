@@ -196,6 +196,19 @@ public final class HTTPServer: Sendable {
         return copy
     }
 
+    /// Closes a server that never served: its listeners and loops (a server made and dropped
+    /// without serving, such as a closed `make_server` of the Python package). Once serving
+    /// started, ``shutdown(graceful:)`` is the way: this does nothing then.
+    public func close() {
+        guard let loops = handoff.take() else { return }
+        lifecycle.withLock { $0 = .shuttingDown }
+        for loop in loops {
+            loop.mailbox.post(.shutdown(graceful: false))
+            record(loop.run())
+        }
+        end()
+    }
+
     private func begin() -> [ServerLoop]? {
         guard let loops = handoff.take() else {
             logger.error("serveForever/run called twice; ignored")

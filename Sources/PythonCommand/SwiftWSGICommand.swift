@@ -5,12 +5,13 @@ import Logging
 import PythonHost
 import ServerCommand
 
-/// `swift-wsgi`: serves a Python WSGI application, read as gunicorn and uWSGI read it.
-@main
-struct SwiftWSGI: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `swift-wsgi`: serves a Python WSGI application, read as gunicorn and uWSGI read it, from inside
+/// the Python interpreter running it (the package's console script and `python -m swift_wsgi`
+/// call ``run(arguments:python:)`` through the extension module, with the GIL held).
+public struct SwiftWSGICommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "swift-wsgi",
-        abstract: "Serve a Python WSGI application over HTTP/1.1 on libuv, with embedded CPython.",
+        abstract: "Serve a Python WSGI application over HTTP/1.1 on libuv, in this Python.",
         discussion: """
             swift-wsgi web_application:application --bind 127.0.0.1:8051 serves the callable \
             `application` of web_application.py (found in the working directory, --chdir, \
@@ -53,7 +54,7 @@ struct SwiftWSGI: ParsableCommand {
     @Option(help: "A directory to put first on sys.path (repeatable).")
     var pythonpath: [String] = []
 
-    @Option(help: "The virtual environment to run in (default: $VIRTUAL_ENV, else the system Python's packages).")
+    @Option(help: "Also use this virtual environment's packages (made by this Python's version; a venv this swift-wsgi is installed in needs no naming).")
     var venv: String?
 
     @Flag(help: "Restart the workers when a Python source file under the working directory or --pythonpath changes (development; a source that does not load keeps the old workers).")
@@ -64,15 +65,32 @@ struct SwiftWSGI: ParsableCommand {
 
     @OptionGroup var serving: ServingOptions
 
-    static func main() {
-        runCommand(self, takesApplication: true) { error in
+    public init() {}
+
+    /// Runs the command with `arguments` in this interpreter, whose executable is `python` (the
+    /// worker processes run `python -m swift_wsgi ARGUMENTS`; gunicorn config files are read by
+    /// it too). Returns the exit status. From a Python thread, with the GIL held; returns with it.
+    public static func run(arguments: [String], python: String) -> Int32 {
+        let invocation = ProgramInvocation(arguments: arguments, workerExecutable: python, workerPrefix: ["-m", "swift_wsgi"], python: python)
+        return runCommand(self, invocation: invocation, takesApplication: true) { error in
             guard let failure = error as? CommandFailure else { return nil }
             printLine("Error: \(failure.description)")
             return failure.status
         }
     }
 
-    func validate() throws {
+    /// The command's settings as ArgumentParser describes them (`--experimental-dump-help`'s JSON):
+    /// the one definition the Python API's keyword options are checked against.
+    public static var settingsDescription: String {
+        do {
+            _ = try parseAsRoot(["--experimental-dump-help"])
+        } catch {
+            return fullMessage(for: error)
+        }
+        return "{}"
+    }
+
+    public func validate() throws {
         guard (application == nil) != (wsgiFile == nil) else {
             throw ValidationError("give the application as MODULE:CALLABLE or with --wsgi-file PATH (one of them)")
         }
@@ -82,7 +100,7 @@ struct SwiftWSGI: ParsableCommand {
         guard importTimeout >= 0 else { throw ValidationError("--import-timeout must be >= 0") }
     }
 
-    func run() throws {
+    public func run() throws {
         let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
         try process.run(bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, check: { _ = try load() }) { configuration, announces in
             try serve(configuration, announces: announces)
@@ -98,12 +116,12 @@ struct SwiftWSGI: ParsableCommand {
         return roots
     }
 
-    /// Starts the interpreter and imports the application (exit 3 when it cannot be loaded).
+    /// Attaches to this interpreter and imports the application (exit 3 when it cannot be loaded).
     private func load() throws -> (PythonInterpreter, PythonApplication) {
-        let settings = PythonSettings(virtualEnvironment: venv ?? getenv("VIRTUAL_ENV").map { String(cString: $0) }, paths: pythonpath)
+        let settings = PythonSettings(virtualEnvironment: venv, paths: pythonpath)
         let interpreter: PythonInterpreter
         do {
-            interpreter = try PythonInterpreter(settings)
+            interpreter = try PythonInterpreter.attach(settings)
         } catch {
             throw CommandFailure(status: ExitStatus.usage, "\(error)")
         }
@@ -121,19 +139,19 @@ struct SwiftWSGI: ParsableCommand {
 
     /// One process serving the application (alone, or as a worker) until a signal stops it.
     private func serve(_ configuration: ServerConfiguration, announces: Bool) throws {
-        // Before any other thread exists (Python's included), so only the signal thread gets them.
+        // Blocked in this thread before the server's threads exist, which inherit the mask: only
+        // the signal thread gets them (Python's handlers do not run meanwhile). Unblocked at the end.
         let signals = StopSignals.block()
+        defer { signals.stop() }
         let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout)
         signals.start { graceful in stop.request(graceful: graceful) }
         let (interpreter, loaded) = try load()
-
-        var configuration = configuration
         interpreter.releaseMainThread()
+        defer { interpreter.finalize() }
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
         if announces { announce(server.listeningAddresses) }
         stop.serving(server)
         server.serveForever()
-        interpreter.finalize()
         // A handle left open is a bug (already logged): fail the exit status so it is noticed.
         if !server.closedCleanly { throw ExitCode(70) }
     }
