@@ -140,8 +140,9 @@ bench:
 	@$(ENSURE) $(BENCH_PKGS)
 	Benchmarks/run.sh
 
-bench-python: $(BENCH_VENV)/installed
+bench-python: $(BENCH_VENV)/installed wheel
 	@$(ENSURE) $(BENCH_PKGS)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall dist/swift_wsgi-*-cp311-*.whl
 	Benchmarks/python/run.sh
 
 $(BENCH_VENV)/installed: $(BENCH_REQS)

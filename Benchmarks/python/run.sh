@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make bench-python: swift-wsgi against the Python WSGI servers people run (bjoern, granian,
-# gunicorn) and the C libuv floor, one table of medians over interleaved rounds.
+# make bench-python: swift-wsgi (the package's wheel, installed in the bench venv's Python 3.11)
+# against the Python WSGI servers people run (bjoern, granian, gunicorn, peregrine-server), the
+# C libuv floor, and the standalone executable that embedded libpython before the package replaced
+# it (built from BENCH_EMBEDDED_COMMIT), one table of medians over interleaved rounds.
 #
 # Scenarios (see Benchmarks/README.md, "make bench-python"):
 #   a  hello app (apps/hello_app.py), keep-alive, 64 connections (wrk)
@@ -13,8 +15,9 @@
 # round.
 #
 # Knobs (env): BENCH_SECONDS (5) BENCH_WARMUP (1) BENCH_ROUNDS (3) BENCH_SCENARIOS ("a b c d")
-#   BENCH_SERVERS ("floor swift-wsgi bjoern granian gunicorn") BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)
-#   BENCH_STREAM_N (16384) BENCH_STREAM_SIZE (65536) BENCH_CLIENT_TIMEOUT (120)
+#   BENCH_SERVERS ("floor swift-wsgi embedded bjoern peregrine granian gunicorn") BENCH_SERVER_CPU (0)
+#   BENCH_CLIENT_CPU (1) BENCH_STREAM_N (16384) BENCH_STREAM_SIZE (65536) BENCH_CLIENT_TIMEOUT (120)
+#   BENCH_EMBEDDED_COMMIT (92d0ff8: the last commit with the embedding `swift-wsgi` executable)
 set -euo pipefail
 # shellcheck source=Benchmarks/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -26,7 +29,10 @@ SECS=${BENCH_SECONDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 SCENARIOS=${BENCH_SCENARIOS:-a b c d}
-SERVERS=${BENCH_SERVERS:-floor swift-wsgi bjoern granian gunicorn}
+SERVERS=${BENCH_SERVERS:-floor swift-wsgi embedded bjoern peregrine granian gunicorn}
+EMBEDDED_COMMIT=${BENCH_EMBEDDED_COMMIT:-92d0ff8}
+EMBEDDED_SRC="$OUT/embedded-src"
+EMBEDDED="$OUT/embedded-build/release/swift-wsgi"
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 STREAM_N=${BENCH_STREAM_N:-16384}
@@ -42,7 +48,7 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 # first request of a batch only); the stream is ours against bjoern, the fastest peer.
 runs_in() {
     case "$1/$2" in
-        c/floor | d/granian | d/gunicorn) return 1 ;;
+        c/floor | d/granian | d/gunicorn | d/peregrine) return 1 ;;
         *) return 0 ;;
     esac
 }
@@ -61,7 +67,8 @@ server_cmd() {
                 d) CMD=("$OUT/floor" --stream "$STREAM_N" "$STREAM_SIZE") ;;
                 *) CMD=("$OUT/floor") ;;
             esac ;;
-        swift-wsgi) CMD=("$ROOT/.build/release/swift-wsgi" --venv "$VENV" --chdir "$APPS" "$app") ;;
+        swift-wsgi) CMD=("$VENV/bin/swift-wsgi" --chdir "$APPS" "$app") ;;
+        embedded) CMD=("$EMBEDDED" --venv "$VENV" --chdir "$APPS" "$app") ;;
         *) CMD=("$VENV/bin/python" "$PY_DIR/serve.py" "$1" "$app") ;;
     esac
 }
@@ -228,8 +235,13 @@ main() {
     [ "$(nproc)" -ge 2 ] || log "warning: fewer than 2 CPUs; server and load generator will share a core"
     raise_nofile 4096
     build_tools
-    log "building swift-wsgi (swift build -c release --product swift-wsgi) ..."
-    ${SWIFT:-swift} build -c release --product swift-wsgi >&2 || die "swift build -c release --product swift-wsgi failed"
+    [ -x "$VENV/bin/swift-wsgi" ] || die "no swift-wsgi in $VENV (make bench-python installs the wheel)"
+    if [[ " $SERVERS " == *" embedded "* ]] && [ ! -x "$EMBEDDED" ]; then
+        log "building the embedding executable of $EMBEDDED_COMMIT (once) ..."
+        [ -d "$EMBEDDED_SRC" ] || git -C "$ROOT" worktree add --detach "$EMBEDDED_SRC" "$EMBEDDED_COMMIT" >&2
+        ${SWIFT:-swift} build -c release --product swift-wsgi --package-path "$EMBEDDED_SRC" --scratch-path "$OUT/embedded-build" >&2 \
+            || die "building swift-wsgi of $EMBEDDED_COMMIT failed"
+    fi
     rm -rf "$LOG_DIR"
     mkdir -p "$LOG_DIR"
     printf 'round\tscenario\tserver\tmetric\tvalue\n' >"$RAW"
@@ -249,10 +261,13 @@ main() {
     {
         echo
         machine_line
-        printf 'swift-wsgi: %s (libpython %s, static); peers from %s\n' "$(relative "$ROOT/.build/release/swift-wsgi")" \
-            "$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')" "$(relative "$PY_DIR/requirements.txt")"
-        printf 'bjoern %s, granian %s, gunicorn %s (gthread, 1 worker, 1 thread); floor: %s\n' \
+        printf 'swift-wsgi: the wheel %s in %s (Python %s); embedded: %s of %s (libpython, static); peers from %s\n' \
+            "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("swift-wsgi"))')" "$(relative "$VENV")" \
+            "$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')" "$(relative "$EMBEDDED")" "$EMBEDDED_COMMIT" \
+            "$(relative "$PY_DIR/requirements.txt")"
+        printf 'bjoern %s, peregrine-server %s, granian %s, gunicorn %s (gthread, 1 worker, 1 thread); floor: %s\n' \
             "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("bjoern"))')" \
+            "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("peregrine-server"))')" \
             "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("granian"))')" \
             "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("gunicorn"))')" "$(relative "$OUT/floor")"
         printf 'server tree on CPU %s, wrk -t1 on CPU %s; %ss runs after %ss warm-up; medians of %s rounds (± half the range)\n' \

@@ -1,9 +1,10 @@
 """Runs a Python WSGI server for the benchmarks as the harness runs every server: `serve.py SERVER
 MODULE:CALLABLE --bind HOST:PORT` prints "Listening on http://HOST:PORT" once it accepts
-connections (port 0 picks a free port). SERVER is bjoern, gunicorn or granian, each with one worker
-process (the harness pins the whole process tree to one CPU and counts the CPU of all of it).
+connections (port 0 picks a free port). SERVER is bjoern, gunicorn, granian or peregrine (the
+peregrine-server package, a Swift WSGI/ASGI server), each with one worker process (the harness pins
+the whole process tree to one CPU and counts the CPU of all of it).
 
-bjoern runs in this process; gunicorn and granian replace it (exec) with their own command line."""
+bjoern runs in this process; the others replace it (exec) with their own command line."""
 import os
 import socket
 import sys
@@ -41,8 +42,13 @@ def main():
         os.execv(os.path.join(bin_dir, "granian"), [
             "granian", "--interface", "wsgi", "--workers", "1", "--blocking-threads", "1", "--host", host,
             "--port", str(port), "--working-dir", sys.path[0], "--log-level", "warning", target])
+    elif server == "peregrine":
+        print(f"Listening on http://{host}:{port}", flush=True)
+        os.execv(os.path.join(bin_dir, "peregrine"), [
+            "peregrine", "--protocol", "wsgi", "--workers", "1", "--wsgi-threads", "1", "--keep-alive", "75000",
+            "--host", host, "--port", str(port), "--python-path", sys.path[0], target])
     else:
-        sys.exit(f"unknown server {server!r}: bjoern, gunicorn or granian")
+        sys.exit(f"unknown server {server!r}: bjoern, gunicorn, granian or peregrine")
 
 
 if __name__ == "__main__":
