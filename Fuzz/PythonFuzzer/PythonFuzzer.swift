@@ -20,13 +20,7 @@ import PythonHost
 let fuzzedApplication: PythonApplication = {
     let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
     do {
-        let interpreter = try PythonInterpreter(PythonSettings(virtualEnvironment: nil, paths: [directory]))
-        let application = try interpreter.loadApplication(
-            ApplicationTarget(spec: "fuzz_app:application", wsgiFile: nil, callable: nil),
-            logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        interpreter.releaseMainThread()
-        return application
+        return try PythonInterpreter.embeddedApplication("fuzz_app:application", paths: [directory])
     } catch {
         fatalError("cannot start the fuzzed application: \(error)")
     }

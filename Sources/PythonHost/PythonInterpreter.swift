@@ -148,6 +148,20 @@ public final class PythonInterpreter {
         }
     }
 
+    /// For a process that embeds Python to serve one application (the in-memory tests, the Python
+    /// fuzzer): starts the interpreter with `paths` first on `sys.path`, loads `spec`
+    /// (`module:callable`) quietly, and gives the GIL away. The interpreter lives as long as the
+    /// process.
+    public static func embeddedApplication(_ spec: String, paths: [String]) throws -> PythonApplication {
+        let interpreter = try PythonInterpreter(PythonSettings(virtualEnvironment: nil, paths: paths))
+        let application = try interpreter.loadApplication(
+            ApplicationTarget(spec: spec, wsgiFile: nil, callable: nil),
+            logger: Logger(label: "swift-wsgi", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        interpreter.releaseMainThread()
+        return application
+    }
+
     /// The application `callable` (borrowed: a new reference is taken), served as given (the
     /// extension module's `make_server`). With the GIL held.
     public func application(_ callable: PythonObject, logger: Logger) -> PythonApplication {

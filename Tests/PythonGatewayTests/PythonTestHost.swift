@@ -13,13 +13,7 @@ enum PythonTestHost {
     static let application: PythonApplication = {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
         do {
-            let interpreter = try PythonInterpreter(PythonSettings(virtualEnvironment: nil, paths: [fixtures]))
-            let application = try interpreter.loadApplication(
-                ApplicationTarget(spec: "gateway_app:application", wsgiFile: nil, callable: nil),
-                logger: Logger(label: "gateway-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-            )
-            interpreter.releaseMainThread()
-            return application
+            return try PythonInterpreter.embeddedApplication("gateway_app:application", paths: [fixtures])
         } catch {
             fatalError("cannot start the test application: \(error)")
         }

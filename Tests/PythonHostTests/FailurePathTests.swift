@@ -23,14 +23,41 @@ import TestSupport
         let server = try PythonFixtures.serve(["wsgi_checks"] + mode)
         try Self.expectServing(server)
         for index in 0..<3 {
-            // 256 MiB in one write() or in 64 KiB ones, to a client that reads a little, then resets.
-            let size = index == 0 ? 256 << 20 : 65536
+            // 512 MiB in one write(), or 256 MiB in 64 KiB ones, to a client that reads a little,
+            // then resets.
+            let (count, size) = index == 0 ? (1, 512 << 20) : (4096, 65536)
             let client = try RawClient(port: server.port, receiveBuffer: 64 * 1024)
-            try client.send("GET /write-big?n=\((256 << 20) / size)&size=\(size) HTTP/1.1\r\nHost: x\r\n\r\n")
+            try client.send("GET /write-big?n=\(count)&size=\(size) HTTP/1.1\r\nHost: x\r\n\r\n")
             _ = try client.receiveSome(timeout: 10)
             client.reset()
             try Self.expectServing(server)
         }
+    }
+
+    /// `write(b"x")`, then the application waits: "x" reaches the client meanwhile (PEP 3333: a
+    /// written block is on its way before `write()` returns).
+    @Test(arguments: modes) func aWrittenBlockArrivesWhileTheApplicationWaits(mode: [String]) throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"] + mode)
+        let mark = temporaryPath("mark")
+        defer { unlink(mark) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /write-then-wait?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
+        try client.receive(until: "\r\n1\r\nx\r\n", timeout: 10)
+        #expect(!marked(mark), "the application is still waiting")
+        #expect(creat(mark, 0o600) >= 0)
+        #expect(try client.readResponse(timeout: 10).bodyText == "xy")
+    }
+
+    /// Mercurial's hgweb archive download: start_response and write() from the generator's first
+    /// step, then the end: 200 with the whole archive.
+    @Test(arguments: modes) func anHgwebArchiveArrivesWhole(mode: [String]) throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"] + mode)
+        let size = 3 << 20
+        let response = try exchange(server, "GET /hgweb?size=\(size) HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 30)
+        #expect(response.status == 200)
+        #expect(response.body.count == size)
+        let block = (0..<256).map(UInt8.init)
+        #expect(response.body.prefix(512).elementsEqual(block + block))
     }
 
     @Test(arguments: modes) func aClientGoneMidUpload(mode: [String]) throws {

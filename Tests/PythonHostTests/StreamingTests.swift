@@ -34,10 +34,8 @@ import TestSupport
         #expect(try get(server, "/").bodyText == "checks")
         let before = try ProcessMemory.residentKiB(pid: pid)
         let count = 16384  // 1 GiB in 64 KiB writes
-        let file = temporaryPath("progress")
+        let (client, file) = try requestReportingProgress(server, "/write-big?n=\(count)")
         defer { unlink(file) }
-        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /write-big?n=\(count)&progress=\(file) HTTP/1.1\r\nHost: x\r\n\r\n")
         // The application writes until the socket buffers are full, then its write() waits for the
         // client: seen at one moment when the file says a write() was entered and not left, and
         // the thread that entered it sleeps in poll(2) (the wait for writability; nothing else in
@@ -108,10 +106,8 @@ import TestSupport
     @Test func aClientThatReadsNothingStopsThePulling() throws {
         let server = try PythonFixtures.serve(["wsgi_checks"])
         let pid = server.process.processIdentifier
-        let file = temporaryPath("progress")
+        let (client, file) = try requestReportingProgress(server, "/forever?size=65536")
         defer { unlink(file) }
-        let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
-        try client.send("GET /forever?size=65536&progress=\(file) HTTP/1.1\r\nHost: x\r\n\r\n")
         // The generator runs until the socket buffers are full, then the loop stops pulling: seen
         // when the loop thread (the one the generator runs on) sleeps in epoll_wait(2) and was not
         // woken between two looks (its count of voluntary switches did not move) while the

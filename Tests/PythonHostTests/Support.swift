@@ -61,6 +61,16 @@ func abandonEndlessStream(_ server: ServerProcess) throws -> String {
 /// Whether the application made `mark`.
 func marked(_ mark: String) -> Bool { access(mark, F_OK) == 0 }
 
+/// Sends `GET path` with `progress=` a fresh file the route reports its progress in (see
+/// ``progress(_:)``), from a client with a 16 KiB receive buffer that reads nothing yet. Remove the
+/// file with `unlink` when done.
+func requestReportingProgress(_ server: ServerProcess, _ path: String) throws -> (client: RawClient, file: String) {
+    let file = temporaryPath("progress")
+    let client = try RawClient(port: server.port, receiveBuffer: 16 * 1024)
+    try client.send("GET \(path)&progress=\(file) HTTP/1.1\r\nHost: x\r\n\r\n")
+    return (client, file)
+}
+
 /// What a fixture's `progress` file says (`wsgi_checks._progress`): its words, and the native id of
 /// the thread that wrote it (the last word).
 func progress(_ path: String) -> (words: [String], thread: Int32)? {

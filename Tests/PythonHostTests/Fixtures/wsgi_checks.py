@@ -157,6 +157,33 @@ def application(environ, start_response):
             _progress(progress, f"left {index}")
         return []
 
+    if path == "/write-then-wait":
+        # write(b"x"), then wait (at most 20 s) for the test to make the file `mark`, then "y": the
+        # test sees "x" while the application still waits.
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"x")
+        for _ in range(2000):
+            if os.path.exists(query["mark"]):
+                break
+            time.sleep(0.01)
+        return [b"y"]
+
+    if path == "/hgweb":
+        # Mercurial's hgweb serving /archive/tip.tar.gz: the returned generator starts the response
+        # and writes the whole archive from its first step, then ends without yielding.
+        size = int(query.get("size", "1048576"))
+
+        def archive():
+            write = start_response("200 OK", [("Content-Type", "application/x-gzip"),
+                                              ("Content-Disposition", "attachment; filename=tip.tar.gz")])
+            block = bytes(range(256)) * 256
+            for offset in range(0, size, len(block)):
+                write(block[: min(len(block), size - offset)])
+            return
+            yield
+
+        return archive()
+
     if path == "/hash":
         # Reads the body in 64 KiB blocks as it arrives; answers its size and CRC-32.
         stream, size, crc = environ["wsgi.input"], 0, 0
