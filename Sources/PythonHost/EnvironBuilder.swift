@@ -2,6 +2,7 @@ import CPython
 import CPythonShim
 import HTTP1Parser
 import HTTPServerCore
+import SharedBytes
 import WSGIGateway
 
 /// Builds each request's environ: PEP 3333's `dict`, with its native strings as `str` decoded 1:1
@@ -236,9 +237,6 @@ private struct HeaderKeys {
     }
 
     private static func sameName(_ known: [UInt8], _ name: UnsafeRawBufferPointer) -> Bool {
-        for index in 0..<known.count where lower(known[index]) != lower(name[index]) { return false }
-        return true
+        known.withUnsafeBytes { ASCIICase.equal($0, name) }
     }
-
-    private static func lower(_ byte: UInt8) -> UInt8 { byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte }
 }

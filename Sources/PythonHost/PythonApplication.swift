@@ -66,18 +66,15 @@ struct PythonGateway: Responder {
     func threadWillWait() { PythonThread.releaseIfHeld() }
 }
 
-/// The requests of one connection, each turned into a ``PythonExchange``.
-///
-/// When applications run on the loop thread, the connection's exchange is reused for its next
-/// request once nothing else holds it (the core lets go of it after `close()`), as the Swift
-/// gateway does; with application threads each request gets a new one. Making an exchange touches
-/// no Python object: the loop thread of a threaded server never does. Loop thread only.
+/// The requests of one connection, each turned into a ``PythonExchange``; when applications run
+/// on the loop thread, the connection's exchange is reused (``ReusedExchange``). Making an exchange
+/// touches no Python object: the loop thread of a threaded server never does. Loop thread only.
 final class PythonConnection: RequestHandler {
     private let application: PythonApplication
     private let inline: Bool
     private let cgi: CGIContext
     private let template: ConnectionTemplate
-    private var exchange: PythonExchange?
+    private var exchange = ReusedExchange<PythonExchange>()
 
     init(application: PythonApplication, inline: Bool, cgi: CGIContext) {
         self.application = application
@@ -88,14 +85,10 @@ final class PythonConnection: RequestHandler {
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
         guard inline else { return PythonExchange(request, application: application, cgi: cgi, template: template, inline: false) }
-        // Checked before any other reference to it exists in this scope.
-        if isKnownUniquelyReferenced(&exchange), let exchange {
-            exchange.reuse(for: request)
-            return exchange
-        }
-        let fresh = PythonExchange(request, application: application, cgi: cgi, template: template, inline: true)
-        exchange = fresh
-        return fresh
+        return exchange.next(
+            reset: { $0.reuse(for: request) },
+            make: { PythonExchange(request, application: application, cgi: cgi, template: template, inline: true) }
+        )
     }
 }
 

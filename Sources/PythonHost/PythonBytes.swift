@@ -9,8 +9,10 @@ import SharedBytes
 /// It owns one reference to the object, given back in `deinit` (after the last view is gone: the
 /// core keeps a chunk until its write completed) through ``PythonRelease``.
 ///
-/// `@unchecked Sendable` is sound: the stored properties are immutable, the object's bytes too, and
-/// the one mutation (the reference count, in `deinit`) happens with the GIL held.
+/// `@unchecked Sendable` is sound: `takesGIL` and the object's bytes never change; `object` changes
+/// only in ``view(adopting:reusing:)``, on the one thread whose workspace keeps the owner, and only
+/// when no view of it exists (a uniqueness check), so no other thread can be reading it then; and
+/// the object's reference count changes with the GIL held (``PythonRelease``).
 final class PythonBytes: ByteOwner, @unchecked Sendable {
     // Unchecked exclusivity: changed only by ``view(adopting:reusing:)`` while no view exists.
     @exclusivity(unchecked) private var object: PythonObject

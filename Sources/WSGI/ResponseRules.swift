@@ -137,14 +137,7 @@ public enum ResponseRules {
     }
 
     private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = lowercase.utf8Start
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            // Fold upper-case letters only: `byte | 0x20` alone would also turn CR (0x0D) into "-" (0x2D).
-            if (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != expected[index] { return false }
-        }
-        return true
+        ASCIICase.equal(bytes, lowercase: lowercase)
     }
 
     /// RFC 9110 tchar: a 256-bit set, bit n set for token byte n.

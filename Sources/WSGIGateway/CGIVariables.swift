@@ -247,13 +247,11 @@ public struct CGIVariables {
 
     /// Field names compare without case (they are tokens: ASCII).
     private static func sameName(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        for index in 0..<a.count where lower(a[index]) != lower(b[index]) { return false }
-        return true
+        ASCIICase.equal(a, b)
     }
 
     private static func sameName(_ name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-        sameName(name, UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount))
+        ASCIICase.equal(name, lowercase: lowercase)
     }
 
     /// Whether field `name` becomes the key suffix `suffix` (what follows `HTTP_`).
@@ -263,7 +261,6 @@ public struct CGIVariables {
         return true
     }
 
-    private static func lower(_ byte: UInt8) -> UInt8 { byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte }
 
     /// A field-name byte as it appears in its environ key: upper case, `-` as `_`.
     private static func keyByte(_ byte: UInt8) -> UInt8 {

@@ -16,21 +16,15 @@ struct Gateway: Responder {
     }
 }
 
-/// The requests of one connection, each turned into a ``WSGIExchange``.
-///
-/// When applications run on the loop thread, the connection's exchange (and its environ) is reused
-/// for the next request as soon as nothing else holds it: a keep-alive connection then costs no
-/// allocation per request. An application that kept its `start_response`, `write` or environ keeps
-/// them working; the next request simply gets a new exchange. With application threads every request
-/// gets a new one (the last reference may be dropped on a pool thread: reusing would need that
-/// thread's release ordered before the loop's writes, which a uniqueness check does not give).
+/// The requests of one connection, each turned into a ``WSGIExchange``; when applications run on
+/// the loop thread, the connection's exchange (and its environ) is reused (``ReusedExchange``).
 ///
 /// Loop thread only (``accept(_:)``).
 final class ConnectionGateway: RequestHandler {
     private let context: GatewayContext
     private let recycles: Bool
     private let cgi: CGIContext
-    private var exchange: WSGIExchange?
+    private var exchange = ReusedExchange<WSGIExchange>()
 
     init(context: GatewayContext, recycles: Bool, cgi: CGIContext) {
         self.context = context
@@ -40,14 +34,7 @@ final class ConnectionGateway: RequestHandler {
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
         guard recycles else { return WSGIExchange(request, context: context, cgi: cgi) }
-        // Checked before any other reference to it exists in this scope.
-        if isKnownUniquelyReferenced(&exchange), let exchange {
-            exchange.reuse(for: request)
-            return exchange
-        }
-        let fresh = WSGIExchange(request, context: context, cgi: cgi)
-        exchange = fresh
-        return fresh
+        return exchange.next(reset: { $0.reuse(for: request) }, make: { WSGIExchange(request, context: context, cgi: cgi) })
     }
 }
 

@@ -1,5 +1,6 @@
 import Glibc
 import HTTP1Parser
+import SharedBytes
 
 /// What a connection keeps of its current request for the access log line: the request's bytes go
 /// away once its head is handled, so the method, target and the header values the format names
@@ -104,11 +105,6 @@ final class AccessRecord {
     }
 
     private static func sameName(_ name: UnsafeRawBufferPointer, _ lowercase: [UInt8]) -> Bool {
-        guard name.count == lowercase.count else { return false }
-        for index in 0..<name.count {
-            let byte = name[index]
-            if (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) != lowercase[index] { return false }
-        }
-        return true
+        lowercase.withUnsafeBytes { ASCIICase.equal(name, $0) }
     }
 }

@@ -4,24 +4,45 @@ import Logging
 /// Reading requests: parsing, accepting a head, receiving its body, starting the response, and
 /// refusing what cannot reach the application.
 extension Connection {
+    /// Where the parse-event loop goes after an event.
+    enum ParseStep {
+        /// Parse the bytes that follow.
+        case next
+        /// Stop: the request is complete, more bytes are needed, or the reader has what it wanted.
+        case stop
+        /// Stop, and take every byte at hand as consumed (held elsewhere, or never to be read).
+        case stopTakingAll
+    }
+
+    /// The parse-event loop, the one place bytes go through the parser: feeds it `bytes` from
+    /// `consumed` and hands each event, with the bytes it refers to and how many it consumed, to
+    /// `act`, until `act` stops. Used by the connection's reads (``parse(_:consumed:)``) and by a
+    /// body's reader receiving on the loop thread (Connection+ReceivingBody).
+    @inline(__always)
+    func forEachParseEvent(
+        _ bytes: UnsafeRawBufferPointer, consumed: inout Int,
+        _ act: (_ event: ParseEvent, _ rest: UnsafeRawBufferPointer, _ count: Int) throws -> ParseStep
+    ) rethrows {
+        while true {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[consumed...])
+            let (event, count) = parser.parse(rest)
+            consumed += count
+            switch try act(event, rest, count) {
+            case .next: continue
+            case .stop: return
+            case .stopTakingAll:
+                consumed = bytes.count
+                return
+            }
+        }
+    }
+
     /// Parses from `view` until a request is complete and its response started (true: go on), or
     /// more bytes are needed, or the request was refused (false).
     func parse(_ view: UnsafeRawBufferPointer, consumed: inout Int) -> Bool {
-        while true {
-            if state == .readingBody && exchange.body?.wantsMore == false {
-                // The application reads slower than the client sends: hold the client back (the
-                // bytes wait in the input buffer, then in the kernel) until a read frees room.
-                arm(.none)
-                return false
-            }
-            let rest = UnsafeRawBufferPointer(rebasing: view[consumed...])
-            // After a head, the parser completes a message without body with no further byte.
-            if rest.isEmpty && state != .readingBody {
-                if inputEnded { finishInput() }
-                return false
-            }
-            let (event, count) = parser.parse(rest)
-            consumed += count
+        guard mayParse(view.count - consumed) else { return false }
+        var proceeds = false
+        forEachParseEvent(view, consumed: &consumed) { event, rest, count in
             switch event {
             case .needMore:
                 if state == .awaitingRequest && !parser.isBetweenMessages {
@@ -35,33 +56,44 @@ extension Connection {
                     // and receives the rest as it reads (Connection+ReceivingBody). An incomplete
                     // chunk line the parser left is held for its first receive.
                     exchange.heldBodyBytes = Array(rest[count...])
-                    consumed = view.count
                     state = .responding
                     arm(.none)
-                    return true
+                    proceeds = true
+                    return .stopTakingAll
                 }
-                return false
+                return .stop
             case .head:
                 beginRequest(headBytes: rest)
-                if state == .finishing {
-                    consumed = view.count
-                    return false
-                }
             case .body(let range):
                 receiveBody(UnsafeRawBufferPointer(rebasing: rest[range]))
-                if state == .finishing {
-                    consumed = view.count
-                    return false
-                }
             case .end:
                 startResponse()
-                return true
+                proceeds = true
+                return .stop
             case .error(let error):
-                consumed = view.count
                 refuse(status: error.status, detail: error.reason, level: .info)
-                return false
+                return .stopTakingAll
             }
+            if state == .finishing { return .stopTakingAll }
+            return mayParse(rest.count - count) ? .next : .stop
         }
+        return proceeds
+    }
+
+    /// Whether the parser may take the `left` bytes at hand now.
+    private func mayParse(_ left: Int) -> Bool {
+        if state == .readingBody && exchange.body?.wantsMore == false {
+            // The application reads slower than the client sends: hold the client back (the bytes
+            // wait in the input buffer, then in the kernel) until a read frees room.
+            arm(.none)
+            return false
+        }
+        // After a head, the parser completes a message without body with no further byte.
+        if left == 0 && state != .readingBody {
+            if inputEnded { finishInput() }
+            return false
+        }
+        return true
     }
 
     /// A head arrived: decide about the body and Expect, then hand the request to the handler

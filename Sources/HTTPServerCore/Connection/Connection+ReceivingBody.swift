@@ -99,25 +99,24 @@ extension Connection {
     ///   incomplete line.
     private func parseBody(_ bytes: UnsafeRawBufferPointer, into body: RequestBody) throws -> Int {
         var consumed = 0
-        while true {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[consumed...])
-            let (event, count) = parser.parse(rest)
-            consumed += count
+        try forEachParseEvent(bytes, consumed: &consumed) { event, rest, _ in
             switch event {
             case .needMore:
-                return consumed
+                return .stop
             case .body(let range):
                 try body.append(UnsafeRawBufferPointer(rebasing: rest[range]))
+                return .next
             case .end:
                 body.finish()
                 exchange.body = nil
-                return consumed
+                return .stop
             case .error(let error):
                 throw BodyFailure.refused(status: error.status, detail: error.reason)
             case .head:
                 preconditionFailure("a request head inside a body")
             }
         }
+        return consumed
     }
 
     /// The rest of the body will not be received: reads fail with `reason`, and the connection
