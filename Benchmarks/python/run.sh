@@ -9,12 +9,15 @@
 #   b  hello app, pipelined 16 deep, 64 connections (wrk + pipeline.lua)
 #   c  Flask hello (apps/flask_hello.py), keep-alive, 16 connections (wrk)
 #   d  1 GiB from a generator in 64 KiB chunks (apps/stream_app.py), read and discarded by benchclient
+#   e  a 10 KiB POST echoed through wsgi.input.read() (apps/echo_app.py), keep-alive, 64 connections
+#      (wrk + post.lua; granian's published WSGI shape)
 # Every measurement gets a fresh server process tree pinned to BENCH_SERVER_CPU (gunicorn and granian
 # run a master and one worker: CPU and peak RSS are summed over the tree); the load generator is
 # pinned to BENCH_CLIENT_CPU. Each round runs every scenario on every server, the order rotating by
 # round.
 #
-# Knobs (env): BENCH_SECONDS (5) BENCH_WARMUP (1) BENCH_ROUNDS (3) BENCH_SCENARIOS ("a b c d")
+# Knobs (env): BENCH_SECONDS (5) BENCH_WARMUP (1) BENCH_ROUNDS (3)
+#   BENCH_SCENARIOS ("a b c d e") BENCH_POST_SIZE (10240)
 #   BENCH_SERVERS ("floor swift-wsgi embedded bjoern peregrine granian gunicorn") BENCH_SERVER_CPU (0)
 #   BENCH_CLIENT_CPU (1) BENCH_STREAM_N (16384) BENCH_STREAM_SIZE (65536) BENCH_CLIENT_TIMEOUT (120)
 #   BENCH_EMBEDDED_COMMIT (92d0ff8: the last commit with the embedding `swift-wsgi` executable)
@@ -28,7 +31,8 @@ VENV="$ROOT/.build/bench-venv"
 SECS=${BENCH_SECONDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
-SCENARIOS=${BENCH_SCENARIOS:-a b c d}
+SCENARIOS=${BENCH_SCENARIOS:-a b c d e}
+POST_SIZE=${BENCH_POST_SIZE:-10240}
 SERVERS=${BENCH_SERVERS:-floor swift-wsgi embedded bjoern peregrine granian gunicorn}
 EMBEDDED_COMMIT=${BENCH_EMBEDDED_COMMIT:-92d0ff8}
 EMBEDDED_SRC="$OUT/embedded-src"
@@ -45,10 +49,11 @@ TABLE="$OUT/bench-python-table.txt"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"; }
 
 # Which servers run which scenario: the floor has no Flask; bjoern cannot pipeline (it answers the
-# first request of a batch only); the stream is ours against bjoern, the fastest peer.
+# first request of a batch only); the stream is ours against bjoern, the fastest peer; the floor
+# answers heads and reads no body.
 runs_in() {
     case "$1/$2" in
-        c/floor | d/granian | d/gunicorn | d/peregrine) return 1 ;;
+        c/floor | d/granian | d/gunicorn | d/peregrine | e/floor) return 1 ;;
         *) return 0 ;;
     esac
 }
@@ -60,6 +65,7 @@ server_cmd() {
         a | b) app=hello_app:application ;;
         c) app=flask_hello:app ;;
         d) app=stream_app:application ;;
+        e) app=echo_app:application ;;
     esac
     case "$1" in
         floor)
@@ -104,17 +110,19 @@ wait_for_port() {
     sleep 0.5
 }
 
+# wrk_scenario ROUND SCENARIO SERVER CONNECTIONS [SCRIPT ARG]: wrk's CPU per request; SCRIPT (a wrk
+# script in Benchmarks/) gets ARG (pipeline.lua: the depth; post.lua: the body size).
 wrk_scenario() {
-    local round=$1 sc=$2 srv=$3 conns=$4 depth=$5 tag="r$1-$2-$3"
+    local round=$1 sc=$2 srv=$3 conns=$4 script=${5:-} arg=${6:-} tag="r$1-$2-$3"
     server_cmd "$srv" "$sc"
     start_server "$tag" "$SERVER_CPU" "${CMD[@]}"
     wait_for_port
-    local url="http://$HOST:$SERVER_PORT/" wrk=(wrk -t1 -c"$conns")
-    [ "$depth" -le 1 ] || wrk+=(-s "$BENCH_DIR/pipeline.lua")
-    [ "$WARMUP" = 0 ] || run_client "$LOG_DIR/$tag.warmup" "$LOG_DIR/$tag.warmup.err" "${wrk[@]}" -d"${WARMUP}s" "$url" -- "$depth" || true
+    local url="http://$HOST:$SERVER_PORT/" wrk=(wrk -t1 -c"$conns") args=()
+    [ -z "$script" ] || { wrk+=(-s "$BENCH_DIR/$script"); args=(-- "$arg"); }
+    [ "$WARMUP" = 0 ] || run_client "$LOG_DIR/$tag.warmup" "$LOG_DIR/$tag.warmup.err" "${wrk[@]}" -d"${WARMUP}s" "$url" "${args[@]}" || true
     local t0 t1 wlog="$LOG_DIR/$tag.wrk"
     t0=$(tree_cpu_ticks "$SERVER_PID")
-    run_client "$wlog" "$wlog.err" "${wrk[@]}" -d"${SECS}s" "$url" -- "$depth" || log "warning: wrk failed ($wlog.err)"
+    run_client "$wlog" "$wlog.err" "${wrk[@]}" -d"${SECS}s" "$url" "${args[@]}" || log "warning: wrk failed ($wlog.err)"
     t1=$(tree_cpu_ticks "$SERVER_PID")
     local hwm
     hwm=$(tree_hwm_kb "$SERVER_PID")
@@ -171,11 +179,12 @@ stream_scenario() {
 
 measure() {
     case "$2" in
-        a) wrk_scenario "$1" a "$3" 64 1 ;;
-        b) wrk_scenario "$1" b "$3" 64 16 ;;
-        c) wrk_scenario "$1" c "$3" 16 1 ;;
+        a) wrk_scenario "$1" a "$3" 64 ;;
+        b) wrk_scenario "$1" b "$3" 64 pipeline.lua 16 ;;
+        c) wrk_scenario "$1" c "$3" 16 ;;
         d) stream_scenario "$1" "$3" ;;
-        *) die "unknown scenario '$2' (a b c d)" ;;
+        e) wrk_scenario "$1" e "$3" 64 post.lua "$POST_SIZE" ;;
+        *) die "unknown scenario '$2' (a b c d e)" ;;
     esac
 }
 
@@ -198,17 +207,19 @@ print_table() {
             ns = split(servers, srv, " ")
             title["a"] = "(a) hello, keep-alive, 64 conns"; title["b"] = "(b) hello, pipelined x16, 64 conns"
             title["c"] = "(c) Flask hello, keep-alive, 16 conns"; title["d"] = "(d) 1 GiB streamed from a generator"
+            title["e"] = "(e) 10 KiB POST echoed via wsgi.input.read(), keep-alive, 64 conns"
             split("a b c", wrkscs, " ")
-            for (k = 1; k <= 4; k++) {
-                sc = substr("abcd", k, 1)
+            for (k = 1; k <= 5; k++) {
+                sc = substr("abcde", k, 1)
                 if (index(scenarios, " " sc " ") == 0) continue
                 printf "\n%s\n", title[sc]
                 if (sc == "d") {
                     printf "  %-11s %14s %16s %14s\n", "server", "MB/s", "CPU ms/GiB", "peak RSS MiB"
                 } else {
-                    printf "  %-11s %14s %16s %14s %10s %10s\n", "server", "req/s", "CPU us/req", "peak RSS MiB", "vs floor", "vs bjoern"
+                    printf "  %-11s %14s %16s %14s %10s %10s %12s\n", "server", "req/s", "CPU us/req", "peak RSS MiB", "vs floor", "vs bjoern", "vs peregrine"
                 }
                 floor = median(v[sc, "floor", "cpu_us_per_req"]); bj = median(v[sc, "bjoern", "cpu_us_per_req"])
+                pg = median(v[sc, "peregrine", "cpu_us_per_req"])
                 for (i = 1; i <= ns; i++) {
                     s = srv[i]
                     if (!((sc, s, "ran") in v)) continue
@@ -222,7 +233,8 @@ print_table() {
                     if (q == "") { printf "  %-11s %14s\n", s, "(cannot)"; continue }
                     vf = (floor == "" || floor == 0) ? "-" : sprintf("%.2fx", c / floor)
                     vb = (bj == "" || bj == 0) ? "-" : sprintf("%.2fx", c / bj)
-                    printf "  %-11s %14s %16s %14.1f %10s %10s\n", s, sprintf("%.0f%s", q, spread(v[sc, s, "req_s"], q)), sprintf("%.2f%s", c, spread(v[sc, s, "cpu_us_per_req"], c)), r / 1024, vf, vb
+                    vp = (pg == "" || pg == 0) ? "-" : sprintf("%.2fx", c / pg)
+                    printf "  %-11s %14s %16s %14.1f %10s %10s %12s\n", s, sprintf("%.0f%s", q, spread(v[sc, s, "req_s"], q)), sprintf("%.2f%s", c, spread(v[sc, s, "cpu_us_per_req"], c)), r / 1024, vf, vb, vp
                 }
             }
         }' "$RAW"

@@ -1,5 +1,7 @@
 /// The field lines of the head being parsed: memory the parser owns and reuses from one message to
-/// the next (16 entries at first, doubled as heads need, never beyond the field-count limit).
+/// the next (4 entries at first, doubled as heads need, never beyond the field-count limit). Every
+/// open connection keeps its table, idle ones too: it starts small (a benchmark's or an API
+/// client's head has one to four fields) and a browser's grows it once.
 /// ``RequestHead/fields`` is a view of it, valid until the parser starts the next message.
 ///
 /// Noncopyable: exactly one owner frees the memory.
@@ -25,7 +27,7 @@ struct FieldTable: ~Copyable {
     }
 
     private mutating func grow() {
-        let larger = max(16, capacity * 2)
+        let larger = max(4, capacity * 2)
         let grown = UnsafeMutablePointer<HeaderField>.allocate(capacity: larger)
         if let base {
             grown.moveInitialize(from: base, count: count)

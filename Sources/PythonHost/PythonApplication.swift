@@ -74,7 +74,8 @@ final class PythonConnection: RequestHandler {
     private let inline: Bool
     private let cgi: CGIContext
     private let template: ConnectionTemplate
-    private var exchange = ReusedExchange<PythonExchange>()
+    /// Unchecked exclusivity: loop thread only, and ``accept(_:)`` is never re-entered.
+    @exclusivity(unchecked) private var exchange = ReusedExchange<PythonExchange>()
 
     init(application: PythonApplication, inline: Bool, cgi: CGIContext) {
         self.application = application

@@ -78,4 +78,10 @@ public final class Loop {
     static func owner(of loop: UnsafeMutablePointer<uv_loop_t>) -> Loop {
         Unmanaged<Loop>.fromOpaque(loop.pointee.data).takeUnretainedValue()
     }
+
+    /// The shared read buffer of the `Loop` that owns `loop`, without counting a reference (the
+    /// loop runs, so its owner is alive): libuv asks for it before every read.
+    static func readBuffer(of loop: UnsafeMutablePointer<uv_loop_t>) -> UnsafeMutableRawBufferPointer {
+        Unmanaged<Loop>.fromOpaque(loop.pointee.data)._withUnsafeGuaranteedRef { $0.readBuffer }
+    }
 }

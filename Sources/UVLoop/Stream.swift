@@ -5,7 +5,9 @@ import CLibUV
 /// Subclasses say where reads go by overriding ``didRead(_:)``, ``didReachEOF()`` and
 /// ``didFail(_:)``. Thread: the loop's thread only.
 public class Stream: Handle {
-    public private(set) var isReading = false
+    /// Unchecked exclusivity: loop thread only, and no access overlaps another (read on every event
+    /// a connection settles, written only here and in the close callback).
+    @exclusivity(unchecked) public private(set) var isReading = false
 
     var stream: UnsafeMutablePointer<uv_stream_t> { UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self) }
 
@@ -50,8 +52,8 @@ public class Stream: Handle {
 /// libuv's alloc callback for every stream: the loop's shared read buffer.
 private let sharedBufferAllocator: uv_alloc_cb = { handle, _, buffer in
     guard let handle, let buffer else { return }
-    let loop = Loop.owner(of: handle.pointee.loop)
-    buffer.pointee = uv_buf_init(loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(loop.readBuffer.count))
+    let readBuffer = Loop.readBuffer(of: handle.pointee.loop)
+    buffer.pointee = uv_buf_init(readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(readBuffer.count))
 }
 
 private let readCallback: uv_read_cb = { stream, count, buffer in

@@ -3,7 +3,8 @@ import HTTPServerCore
 
 /// A request head kept beyond the moment the core hands it over: its bytes and the parser's field
 /// table, copied into memory of its own, reused from one request to the next (it grows only when a
-/// head is larger than any before). Gateways keep one per exchange: the connection's buffer and
+/// head is larger than any before). Sized to the first head: a keep-alive connection keeps its copy
+/// while idle, so memory held for what may never come is held by every idle connection. Gateways keep one per exchange: the connection's buffer and
 /// the parser's table belong to the next request as soon as `accept` returns.
 ///
 /// Noncopyable: exactly one owner frees the memory. Use it on one thread at a time.
@@ -17,8 +18,8 @@ public struct RequestHeadCopy: ~Copyable {
 
     /// A copy of `request`'s head.
     public init(_ request: borrowing IncomingRequest) {
-        bytes = .allocate(byteCount: max(256, request.bytes.count), alignment: 16)
-        fields = .allocate(capacity: max(16, request.head.fields.count))
+        bytes = .allocate(byteCount: max(1, request.bytes.count), alignment: 16)
+        fields = .allocate(capacity: max(1, request.head.fields.count))
         head = request.head
         load(request)
     }
@@ -33,13 +34,14 @@ public struct RequestHeadCopy: ~Copyable {
         count = request.bytes.count
         if count > bytes.count {
             bytes.deallocate()
-            bytes = .allocate(byteCount: count, alignment: 16)
+            // Grown by at least half: heads that grow a little at a time reallocate rarely.
+            bytes = .allocate(byteCount: max(count, bytes.count + bytes.count / 2), alignment: 16)
         }
         if count > 0 { bytes.baseAddress!.copyMemory(from: request.bytes.baseAddress!, byteCount: count) }
         let fieldCount = request.head.fields.count
         if fieldCount > fields.count {
             fields.deallocate()
-            fields = .allocate(capacity: fieldCount)
+            fields = .allocate(capacity: max(fieldCount, fields.count + fields.count / 2))
         }
         // HeaderField is trivial: initializing over old values needs no deinitialization.
         if fieldCount > 0 { fields.baseAddress!.initialize(from: request.head.fields.baseAddress!, count: fieldCount) }

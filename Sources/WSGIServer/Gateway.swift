@@ -24,7 +24,8 @@ final class ConnectionGateway: RequestHandler {
     private let context: GatewayContext
     private let recycles: Bool
     private let cgi: CGIContext
-    private var exchange = ReusedExchange<WSGIExchange>()
+    /// Unchecked exclusivity: loop thread only, and ``accept(_:)`` is never re-entered.
+    @exclusivity(unchecked) private var exchange = ReusedExchange<WSGIExchange>()
 
     init(context: GatewayContext, recycles: Bool, cgi: CGIContext) {
         self.context = context
