@@ -273,9 +273,11 @@ main() {
     {
         echo
         machine_line
-        printf 'swift-wsgi: the wheel %s in %s (Python %s); embedded: %s of %s (libpython, static); peers from %s\n' \
+        local embedded=""
+        [[ " $SERVERS " != *" embedded "* ]] || embedded="; embedded: $(relative "$EMBEDDED") of $EMBEDDED_COMMIT (libpython, static)"
+        printf 'swift-wsgi: the wheel %s in %s (Python %s)%s; peers from %s\n' \
             "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("swift-wsgi"))')" "$(relative "$VENV")" \
-            "$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')" "$(relative "$EMBEDDED")" "$EMBEDDED_COMMIT" \
+            "$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')" "$embedded" \
             "$(relative "$PY_DIR/requirements.txt")"
         printf 'bjoern %s, peregrine-server %s, granian %s, gunicorn %s (gthread, 1 worker, 1 thread); floor: %s\n' \
             "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("bjoern"))')" \
