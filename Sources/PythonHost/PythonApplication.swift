@@ -53,9 +53,10 @@ public final class PythonApplication: @unchecked Sendable {
 struct PythonGateway: Responder {
     let application: PythonApplication
 
-    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler {
+    func handler(for connection: ConnectionInfo, on server: ServerInfo, loop: LoopScope) -> any RequestHandler {
         PythonConnection(
-            application: application, inline: server.applicationThreads == 0,
+            application: application,
+            pool: server.applicationThreads == 0 ? loop.shared { ExchangePool<PythonExchange>() } : nil,
             cgi: CGIContext(connection: connection, server: server, mountPoint: Bytes())
         )
     }
@@ -67,29 +68,27 @@ struct PythonGateway: Responder {
 }
 
 /// The requests of one connection, each turned into a ``PythonExchange``; when applications run
-/// on the loop thread, the connection's exchange is reused (``ReusedExchange``). Making an exchange
-/// touches no Python object: the loop thread of a threaded server never does. Loop thread only.
+/// on the loop thread, exchanges come from the loop's ``ExchangePool``. Making an exchange touches
+/// no Python object: the loop thread of a threaded server never does. Loop thread only.
 final class PythonConnection: RequestHandler {
     private let application: PythonApplication
-    private let inline: Bool
+    /// The loop's exchanges; nil with application threads (each request makes its own).
+    private let pool: ExchangePool<PythonExchange>?
     private let cgi: CGIContext
     private let template: ConnectionTemplate
-    /// Unchecked exclusivity: loop thread only, and ``accept(_:)`` is never re-entered.
-    @exclusivity(unchecked) private var exchange = ReusedExchange<PythonExchange>()
 
-    init(application: PythonApplication, inline: Bool, cgi: CGIContext) {
+    init(application: PythonApplication, pool: ExchangePool<PythonExchange>?, cgi: CGIContext) {
         self.application = application
-        self.inline = inline
+        self.pool = pool
         self.cgi = cgi
-        template = ConnectionTemplate(takesGIL: inline)
+        template = ConnectionTemplate(takesGIL: pool != nil)
     }
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
-        guard inline else { return PythonExchange(request, application: application, cgi: cgi, template: template, inline: false) }
-        return exchange.next(
-            reset: { $0.reuse(for: request) },
+        guard let pool else { return PythonExchange(request, application: application, cgi: cgi, template: template, inline: false) }
+        return pool.next(
+            reset: { $0.reuse(for: request, cgi: cgi, template: template) },
             make: { PythonExchange(request, application: application, cgi: cgi, template: template, inline: true) }
         )
     }
 }
-

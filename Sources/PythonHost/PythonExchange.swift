@@ -38,8 +38,10 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
     }
 
     private let application: PythonApplication
-    private let cgi: CGIContext
-    private let template: ConnectionTemplate
+    /// The current request's connection and its environ template (the loop's pool moves an
+    /// exchange between connections).
+    @exclusivity(unchecked) private var cgi: CGIContext
+    @exclusivity(unchecked) private var template: ConnectionTemplate
     /// Applications run on the loop thread: the GIL is kept until the loop waits, and chunks are
     /// released on this thread.
     private let inline: Bool
@@ -69,8 +71,14 @@ final class PythonExchange: ResponseSource, @unchecked Sendable {
         rules = ResponseProtocol(isHeadRequest: request.isHead)
     }
 
-    /// Makes this the exchange of the connection's next request. Only while nothing else holds it.
-    func reuse(for request: borrowing IncomingRequest) {
+    /// Makes this the exchange of `request`, of the connection `cgi` and `template` belong to. Only
+    /// while nothing else holds it.
+    func reuse(for request: borrowing IncomingRequest, cgi: CGIContext, template: ConnectionTemplate) {
+        // Most requests come from the connection before: no reference to count.
+        if cgi !== self.cgi {
+            self.cgi = cgi
+            self.template = template
+        }
         self.request.load(request)
         body = request.body
         rules = ResponseProtocol(isHeadRequest: request.isHead)

@@ -8,34 +8,34 @@ import WSGIGateway
 struct Gateway: Responder {
     let context: GatewayContext
 
-    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler {
+    func handler(for connection: ConnectionInfo, on server: ServerInfo, loop: LoopScope) -> any RequestHandler {
         ConnectionGateway(
-            context: context, recycles: server.applicationThreads == 0,
+            context: context,
+            pool: server.applicationThreads == 0 ? loop.shared { ExchangePool<WSGIExchange>() } : nil,
             cgi: CGIContext(connection: connection, server: server, mountPoint: context.mountPoint)
         )
     }
 }
 
 /// The requests of one connection, each turned into a ``WSGIExchange``; when applications run on
-/// the loop thread, the connection's exchange (and its environ) is reused (``ReusedExchange``).
+/// the loop thread, exchanges (and their environs) come from the loop's ``ExchangePool``.
 ///
 /// Loop thread only (``accept(_:)``).
 final class ConnectionGateway: RequestHandler {
     private let context: GatewayContext
-    private let recycles: Bool
+    /// The loop's exchanges; nil with application threads (each request makes its own).
+    private let pool: ExchangePool<WSGIExchange>?
     private let cgi: CGIContext
-    /// Unchecked exclusivity: loop thread only, and ``accept(_:)`` is never re-entered.
-    @exclusivity(unchecked) private var exchange = ReusedExchange<WSGIExchange>()
 
-    init(context: GatewayContext, recycles: Bool, cgi: CGIContext) {
+    init(context: GatewayContext, pool: ExchangePool<WSGIExchange>?, cgi: CGIContext) {
         self.context = context
-        self.recycles = recycles
+        self.pool = pool
         self.cgi = cgi
     }
 
     func accept(_ request: borrowing IncomingRequest) -> any ResponseSource {
-        guard recycles else { return WSGIExchange(request, context: context, cgi: cgi) }
-        return exchange.next(reset: { $0.reuse(for: request) }, make: { WSGIExchange(request, context: context, cgi: cgi) })
+        guard let pool else { return WSGIExchange(request, context: context, cgi: cgi) }
+        return pool.next(reset: { $0.reuse(for: request, cgi: cgi) }, make: { WSGIExchange(request, context: context, cgi: cgi) })
     }
 }
 

@@ -11,18 +11,19 @@ import WSGIGateway
 /// parser's field table) and computes an entry when it is asked for, with the one CGI mapping of
 /// ``CGIVariables``. Deployer entries fill only keys the request left unset.
 ///
-/// Recycled: a connection's gateway reloads the same object for its next request (no allocation)
-/// when nothing else holds it any more; an application that kept its environ keeps it intact, and the
+/// Recycled: the loop's exchanges reload the same object for a later request (no allocation) when
+/// nothing else holds it any more; an application that kept its environ keeps it intact, and the
 /// next request gets a new object.
 ///
 /// `@unchecked Sendable` is sound: the mutable state is written only by `init` and ``load(_:)``, on
-/// the loop thread, while the gateway holds the only reference (checked with
+/// the loop thread, while its exchange holds the only reference (checked with
 /// `isKnownUniquelyReferenced`); from the moment it is handed to the application until that
 /// reference is the only one again, it is only read, from any thread.
 final class RequestEnviron: EnvironSource, @unchecked Sendable {
     private let gateway: GatewayContext
-    private let cgi: CGIContext
     // Unchecked exclusivity: see the Sendable argument above (written only while unshared).
+    /// The request's connection.
+    @exclusivity(unchecked) private var cgi: CGIContext
     /// The request body; nil when the request has none.
     @exclusivity(unchecked) private var body: RequestBody?
     /// The head, copied: the connection and the parser reuse theirs for the next request.
@@ -38,8 +39,11 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
         variables = copy.variables(context: cgi)
     }
 
-    /// Makes this the environ of `request` (same connection). Only while nothing else holds it.
-    func load(_ request: borrowing IncomingRequest) {
+    /// Makes this the environ of `request`, of the connection `cgi` describes. Only while nothing
+    /// else holds it.
+    func load(_ request: borrowing IncomingRequest, cgi: CGIContext) {
+        // Most requests come from the connection before: no reference to count.
+        if cgi !== self.cgi { self.cgi = cgi }
         body = request.body
         copy.load(request)
         variables = copy.variables(context: cgi)

@@ -12,12 +12,12 @@ import WSGIGateway
 /// (S68-S70), the log record of an application error (S62), and `close()` exactly once (S53).
 ///
 /// One object per request does all of it (the source handed to the core, and the callee of
-/// `start_response` and `write`), so a request costs no closures; and a connection reuses it for its
-/// next request when nothing else holds it (``ConnectionGateway``).
+/// `start_response` and `write`), so a request costs no closures; and the loop reuses it for a later
+/// request, of any of its connections, when nothing else holds it (``ExchangePool``).
 ///
 /// Thread: `@unchecked Sendable` is sound because the object crosses threads only when no other
 /// thread uses it: it is created or reset on the loop thread (``ConnectionGateway/accept(_:)``,
-/// while the gateway holds the only reference) and handed, through the core's pool queue (a lock,
+/// while the loop's pool holds the only reference) and handed, through the core's pool queue (a lock,
 /// which orders the hand-over), to the one thread that calls ``next(into:)``; from then on only that
 /// thread uses it.
 final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
@@ -26,7 +26,8 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
     // application is called, reaches the exchange only through `start_response` and `write`, which
     // touch `rules`, `sink` and the head cache, never the property being changed.
     private let context: GatewayContext
-    private let cgi: CGIContext
+    /// The connection of the current request (the pool moves an exchange between connections).
+    @exclusivity(unchecked) private var cgi: CGIContext
     @exclusivity(unchecked) private var environ: RequestEnviron
     @exclusivity(unchecked) private var rules: ResponseProtocol
     /// The application's body.
@@ -53,14 +54,17 @@ final class WSGIExchange: ResponseSource, ResponseStarter, @unchecked Sendable {
         rules = ResponseProtocol(isHeadRequest: request.isHead)
     }
 
-    /// Makes this the exchange of the connection's next request. Only while nothing else holds it.
-    func reuse(for request: borrowing IncomingRequest) {
+    /// Makes this the exchange of `request`, of the connection `cgi` describes. Only while nothing
+    /// else holds it.
+    func reuse(for request: borrowing IncomingRequest, cgi: CGIContext) {
+        // Most requests come from the connection before: no reference to count.
+        if cgi !== self.cgi { self.cgi = cgi }
         rules = ResponseProtocol(isHeadRequest: request.isHead)
         body = nil
         pulled = 0
         pendingFile = nil
         if isKnownUniquelyReferenced(&environ) {
-            environ.load(request)
+            environ.load(request, cgi: cgi)
         } else {
             environ = RequestEnviron(request, gateway: context, cgi: cgi)
         }

@@ -57,6 +57,7 @@ final class MemoryConnection {
         transport.runEvents()
         context.flushDeferred()
         connection = nil
+        context.responderScope.removeAll()
         loopWaits()
         try? loop.close()
     }

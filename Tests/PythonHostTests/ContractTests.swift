@@ -49,6 +49,20 @@ import TestSupport
         #expect(environ["RAW_URI"] as? String == "/environ/caf%C3%A9/%2F?x")
     }
 
+    /// The loop's exchanges move between connections: every request still sees its own.
+    @Test func everyRequestSeesItsOwnConnectionWhileExchangesMoveBetweenThem() throws {
+        let server = try Self.checks()
+        let clients = try (0..<3).map { _ in try RawClient(port: server.port) }
+        for round in 0..<3 {
+            for client in clients {
+                let response = try client.exchange("GET /environ/r\(round) HTTP/1.1\r\nHost: h\r\n\r\n")
+                let environ = try jsonObject(response)
+                #expect(environ["REMOTE_PORT"] as? String == String(client.localPort))
+                #expect(environ["PATH_INFO"] as? String == "/environ/r\(round)")
+            }
+        }
+    }
+
     @Test func theModeFlagsFollowThreadsAndWorkers() throws {
         let threaded = try Self.checks(["--threads", "2"])
         let environ = try jsonObject(try get(threaded, "/environ"))

@@ -91,7 +91,7 @@ final class Connection: PartSink {
         self.context = context
         self.transport = transport
         self.info = info
-        handler = context.responder.handler(for: info, on: context.serverInfo)
+        handler = context.responder.handler(for: info, on: context.serverInfo, loop: context.responderScope)
         parser = RequestParser(limits: context.configuration.limits, leniencies: context.configuration.leniencies)
     }
 

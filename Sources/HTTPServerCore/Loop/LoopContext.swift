@@ -17,6 +17,8 @@ final class LoopContext {
     let configuration: ServerConfiguration
     let logger: Logger
     let responder: any Responder
+    /// What the responder's handlers on this loop share.
+    let responderScope = LoopScope()
     let serverInfo: ServerInfo
     /// When waits for clients that block this loop's thread give up (shared by the server's loops).
     let stopDeadline: StopDeadline

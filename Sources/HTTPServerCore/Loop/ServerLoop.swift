@@ -116,6 +116,7 @@ final class ServerLoop {
         loop.run()
         context.accessLog?.flush()
         context.metrics?.report(connections: 0, activeRequests: 0)
+        context.responderScope.removeAll()
         context.responder.threadWillWait()
         do {
             try loop.close()

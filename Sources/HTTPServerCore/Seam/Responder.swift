@@ -7,7 +7,7 @@
 // pulls `ResponsePart`s one at a time, asking for the next part only after the previous one has been
 // handed to the kernel (or queued behind earlier writes), and which it closes exactly once.
 //
-// Threads: `Responder.handler(for:)` and `RequestHandler.accept` run on the connection's loop thread
+// Threads: `Responder.handler(for:on:loop:)` and `RequestHandler.accept` run on the connection's loop thread
 // (the request's bytes are valid only there). Every `ResponseSource` call runs on the application
 // thread: the loop thread when the server has no application threads, else one pool thread for the
 // whole response (`ServerInfo.applicationThreads`).
@@ -15,8 +15,9 @@
 /// Turns connections into request handlers. One per server, shared by its loops. It is the whole
 /// wiring of an application runtime: `HTTPServer(configuration:responder:)` needs nothing else.
 public protocol Responder: Sendable {
-    /// The handler of a newly accepted connection's requests. Loop thread; must not block.
-    func handler(for connection: ConnectionInfo, on server: ServerInfo) -> any RequestHandler
+    /// The handler of a newly accepted connection's requests. Loop thread; must not block. `loop`
+    /// holds what the handlers of that loop's connections share (see ``LoopScope``).
+    func handler(for connection: ConnectionInfo, on server: ServerInfo, loop: LoopScope) -> any RequestHandler
 
     /// The calling thread, one that runs this responder's applications, is about to wait: a loop
     /// thread before each wait for I/O and once when its loop stopped; any thread running an
