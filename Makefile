@@ -6,7 +6,7 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 ENSURE       := scripts/ensure-packages.sh
-BUILD_PKGS   := libuv1-dev pkg-config python3-dev
+BUILD_PKGS   := libuv1-dev libssl-dev openssl pkg-config python3-dev
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
 FUZZ_SECONDS ?= 60

@@ -8,6 +8,8 @@
 //   gateway for Python applications, on the CPython it runs in) -> the commands: wsgi-demo, and
 //   PythonCommand (swift-wsgi), sharing their serving flags through ServerCommand; PythonExtension
 //   is the Python package's extension module (`swift_wsgi._native`, python/swift_wsgi).
+// TLS (the only code calling OpenSSL, through COpenSSL) turns ciphertext into plaintext and back
+// in memory, for a transport under the connection.
 // HTTP1Parser (pure, incremental) and SharedBytes (the bytestring type) depend on nothing; WSGI
 // (the interface apps are written against) only on SharedBytes. Supervisor runs worker processes.
 // Nothing links libpython but the test process and the Python fuzzer, which embed an interpreter:
@@ -49,6 +51,13 @@ let package = Package(
             pkgConfig: "libuv",
             providers: [.apt(["libuv1-dev"])]
         ),
+        // OpenSSL 3 (Debian libssl-dev), called only by TLS: sessions over memory BIOs, no socket.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "SharedBytes", swiftSettings: strict),
         .target(name: "WSGI", dependencies: ["SharedBytes"], swiftSettings: strict),
         .target(name: "HTTP1Parser", swiftSettings: strict),
@@ -161,6 +170,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WSGITests", dependencies: ["WSGI", "DemoApps"], swiftSettings: strict),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"], swiftSettings: strict),
         // The parser's Markdown fixtures (in Tests/HTTP1ParserTests/Fixtures), loaded for its tests
         // and for the parser fuzzer's seeds.
         .target(name: "ParserFixtures", dependencies: ["HTTP1Parser"], path: "Tests/ParserFixtures", swiftSettings: strict),

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Certificates made at test time with the `openssl` command (Debian's openssl package): a CA, a
+/// server certificate for `localhost` and 127.0.0.1 signed by it, a client certificate signed by
+/// it, and a second, unrelated CA. EC P-256 keys: quick to make.
+struct TestCertificates: Sendable {
+    let directory: String
+    var caFile: String { directory + "/ca.pem" }
+    var otherCAFile: String { directory + "/other-ca.pem" }
+    var serverCertificate: String { directory + "/server.pem" }
+    var serverKey: String { directory + "/server.key" }
+    var clientCertificate: String { directory + "/client.pem" }
+    var clientKey: String { directory + "/client.key" }
+
+    /// One set per test process.
+    static let shared: TestCertificates = {
+        do {
+            return try TestCertificates()
+        } catch {
+            fatalError("cannot make test certificates with openssl: \(error)")
+        }
+    }()
+
+    private init() throws {
+        directory = NSTemporaryDirectory() + "swift-wsgi-tls-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(["req", "-x509"] + key + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=swift-wsgi test CA"])
+        try openssl(["req", "-x509"] + key + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=another CA"])
+        try issue("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", key: key)
+        try issue("client", subject: "/CN=client one/O=Example", extensions: "extendedKeyUsage=clientAuth\n", key: key)
+    }
+
+    private func issue(_ name: String, subject: String, extensions: String, key: [String]) throws {
+        try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
+        try openssl(["req"] + key + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject])
+        try openssl([
+            "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext",
+        ])
+    }
+
+    private func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed"])
+        }
+    }
+}
