@@ -253,7 +253,8 @@ import TestSupport
         defer { unlink(mark) }
         _ = try client.receiveSome()
         server.signal(SIGINT)
-        #expect(server.waitForExit(timeout: 20) == 0)
+        let status = server.waitForExit(timeout: 20)
+        #expect(status == 0, "threads:\n\(server.hangReport ?? "-")\nlog:\n\(server.log)")
         #expect(marked(mark))
     }
 

@@ -11,6 +11,9 @@ public final class ServerProcess {
     /// Where the process's standard error goes (its log), when asked for.
     public let logPath: String?
     private var logDescriptor: Int32 = -1
+    /// Where each thread of the process stood when ``waitForExit(timeout:)`` gave up on it: its
+    /// name, state, the kernel function it sleeps in and its system call (a hang's first clue).
+    public private(set) var hangReport: String?
 
     /// The built binary `name` next to the test bundle.
     /// The executable `name`: a product of this build (next to the test binary), or for
@@ -105,9 +108,23 @@ public final class ServerProcess {
     /// Waits for exit; returns the exit status (nil on timeout, after which the process is killed).
     public func waitForExit(timeout: Double = 10) -> Int32? {
         if let status = process.waitForExit(timeout: timeout) { return status }
+        hangReport = Self.threads(of: process.processIdentifier)
         kill(process.processIdentifier, SIGKILL)
         _ = process.waitForExit()
         return nil
+    }
+
+    /// One line per thread of `pid` from /proc: name, state, wchan, syscall.
+    private static func threads(of pid: Int32) -> String {
+        let tasks = "/proc/\(pid)/task"
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+        return ids.sorted().map { id in
+            func read(_ name: String) -> String {
+                ((try? String(contentsOfFile: "\(tasks)/\(id)/\(name)", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let state = read("stat").split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "?"
+            return "\(id) \(read("comm")) state=\(state) wchan=\(read("wchan")) syscall=\(read("syscall").split(separator: " ").first ?? "?")"
+        }.joined(separator: "\n")
     }
 
     deinit {
