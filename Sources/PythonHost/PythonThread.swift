@@ -142,8 +142,10 @@ private let recordKey: pthread_key_t = {
     precondition(pthread_key_create(&key, { pointer in
         guard let pointer else { return }
         let thread = Unmanaged<PythonThread>.fromOpaque(pointer).takeUnretainedValue()
-        thread.end()
+        // Forgotten first: from then on nobody reaches its state, which end() deletes (with the
+        // GIL, under which interruptApplications() reads the registry).
         PythonThreads.forget(thread)
+        thread.end()
     }) == 0, "pthread_key_create failed")
     return key
 }()
@@ -175,6 +177,8 @@ enum PythonThreads {
     static func interruptApplications() {
         guard !finalizing.load(ordering: .acquiring) else { return }
         let gil = PyGILState_Ensure()
+        // Read with the GIL held: a thread that ends forgets itself before it deletes its state,
+        // and deleting needs the GIL, so every state listed now stays valid until the release.
         for thread in all.withLock({ $0 }) where thread.runsApplication {
             PyThreadState_SetAsyncExc(swsgi_thread_id(thread.state), swsgi_keyboard_interrupt())
         }
