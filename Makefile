@@ -6,6 +6,9 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 ENSURE       := scripts/ensure-packages.sh
+# Runs a test command keeping its output, and ends a failed run with a summary (failed tests, tests
+# in flight, a crash's frames), which is what the tail of a CI log then shows.
+RUN_TESTS    := scripts/run-tests.sh
 BUILD_PKGS   := libuv1-dev libssl-dev openssl pkg-config python3-dev
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
@@ -49,9 +52,10 @@ run: release
 # venv; then the fuzzers' short pass.
 test: deps wheel-venvs
 	$(SWIFT) build --build-tests
-	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(SWIFT) test --skip-build
+	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(RUN_TESTS) .build/test-logs/all.log $(SWIFT) test --skip-build
 	for minor in $(filter-out 3.11,$(TEST_MINORS)); do \
-		SWIFT_WSGI_TEST_VENV=$(abspath .build)/wheel-venv-$$minor $(SWIFT) test --skip-build --filter PythonHostTests || exit 1; \
+		SWIFT_WSGI_TEST_VENV=$(abspath .build)/wheel-venv-$$minor $(RUN_TESTS) .build/test-logs/python-$$minor.log \
+			$(SWIFT) test --skip-build --filter PythonHostTests || exit 1; \
 	done
 	$(MAKE) fuzz-ci
 
@@ -88,7 +92,7 @@ test-nginx: deps wheel-venvs
 	@RUNLEVEL=1 $(ENSURE) nginx-light wrk
 	$(SWIFT) build --build-tests
 	SWIFT_WSGI_NGINX=$$(command -v nginx || echo /usr/sbin/nginx) SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) \
-		$(SWIFT) test --skip-build --filter NginxTests
+		$(RUN_TESTS) .build/test-logs/nginx.log $(SWIFT) test --skip-build --filter NginxTests
 
 # The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in its
 # own build folder. Tests see SWIFT_WSGI_SANITIZER (resident-memory bounds do not apply there); the
@@ -103,7 +107,7 @@ test-asan: deps wheel-venvs
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=address \
 		ASAN_OPTIONS=detect_leaks=1:suppressions=$(SUPPRESSIONS)/asan.supp:log_path=$(abspath .build-asan/reports)/asan \
 		LSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/lsan.supp \
-		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip PythonHostTests; \
+		$(RUN_TESTS) .build-asan/test.log $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --skip PythonHostTests; \
 		status=$$?; Tests/Sanitizers/check-reports.sh .build-asan/reports && exit $$status
 
 test-tsan: deps wheel-venvs
@@ -111,7 +115,7 @@ test-tsan: deps wheel-venvs
 	rm -rf .build-tsan/reports && mkdir -p .build-tsan/reports
 	$(SANITIZER_ENV) SWIFT_WSGI_SANITIZER=thread \
 		TSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/tsan.supp:halt_on_error=0:log_path=$(abspath .build-tsan/reports)/tsan \
-		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip PythonHostTests; \
+		$(RUN_TESTS) .build-tsan/test.log $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --skip PythonHostTests; \
 		status=$$?; Tests/Sanitizers/check-reports.sh .build-tsan/reports && exit $$status
 
 # The release servers under a mixed hostile load, DURATION seconds per configuration (six: the demo

@@ -170,7 +170,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "WSGITests", dependencies: ["WSGI", "DemoApps"], swiftSettings: strict),
-        .testTarget(name: "TLSTests", dependencies: ["TLS"], swiftSettings: strict),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"], swiftSettings: strict),
         // The parser's Markdown fixtures (in Tests/HTTP1ParserTests/Fixtures), loaded for its tests
         // and for the parser fuzzer's seeds.
         .target(name: "ParserFixtures", dependencies: ["HTTP1Parser"], path: "Tests/ParserFixtures", swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Certificates made at test time with the `openssl` command (Debian's openssl package): a CA, a
 /// server certificate for `localhost` and 127.0.0.1 signed by it, a client certificate signed by
@@ -48,8 +49,9 @@ struct TestCertificates: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        // Not waitUntilExit(): it runs a Foundation run loop on this thread (a test's worker
+        // thread), which the process manager thread wakes from outside.
+        guard process.waitForExit() == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed"])
         }
     }
