@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "HTTPServerCore",
             dependencies: [
-                "UVLoop", "HTTP1Parser", "SharedBytes",
+                "UVLoop", "HTTP1Parser", "SharedBytes", "TLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "ServerCommand",
             dependencies: [
-                "HTTPServerCore", "Supervisor", "UVLoop", "WSGIServer",
+                "HTTPServerCore", "Supervisor", "UVLoop", "WSGIServer", "TLS",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -165,7 +165,7 @@ let package = Package(
         // Shared by the live test suites: in-process server, raw socket client, demo child process.
         .target(
             name: "TestSupport",
-            dependencies: ["WSGIServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WSGIServer", "TLS", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -251,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles", "ExampleApps",
+                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles", "ExampleApps", "TLS", "HTTPServerCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -40,6 +40,11 @@ final class StopControl: Sendable {
         if pending > 0 { server.shutdown(graceful: false) }
     }
 
+    /// SIGHUP: the server loads its TLS files again (nothing before it serves).
+    func reloadTLS() {
+        state.withLock { $0.server }?.reloadTLS()
+    }
+
     func request(graceful: Bool) {
         let (server, requests) = state.withLock { state -> (HTTPServer?, Int) in
             state.requests += 1

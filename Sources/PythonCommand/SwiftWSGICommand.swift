@@ -144,12 +144,12 @@ public struct SwiftWSGICommand: ParsableCommand {
         let signals = StopSignals.block()
         defer { signals.stop() }
         let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout)
-        signals.start { graceful in stop.request(graceful: graceful) }
+        signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
         let (interpreter, loaded) = try load()
         interpreter.releaseMainThread()
         defer { interpreter.finalize() }
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
-        if announces { announce(server.listeningAddresses) }
+        if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
         stop.serving(server)
         server.serveForever()
         // A handle left open is a bug (already logged): fail the exit status so it is noticed.

@@ -117,6 +117,14 @@ struct EnvironBuilder {
             if !Self.set(template, strings[variable], Py_NewRef(strings.empty)) { complete = false }
         }
         if !Self.set(template, strings[.serverProtocol], Py_NewRef(strings.http11)) { complete = false }
+        // A TLS connection: https, and mod_ssl's variables.
+        let cgi = variables.context
+        if cgi.urlScheme != server.urlScheme, !Self.set(template, strings.urlScheme, Python.string(cgi.urlScheme)) { complete = false }
+        for (name, value) in cgi.securityVariables {
+            let key = Python.interned(name)
+            if !Self.set(template, key, Python.string(value)) { complete = false }
+            Py_DECREF(key)
+        }
         if !Self.set(template, strings.input, Py_NewRef(swsgi_none())) { complete = false }
         guard complete else {
             Py_DECREF(template)

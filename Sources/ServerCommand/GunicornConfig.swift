@@ -76,14 +76,15 @@ enum GunicornConfig {
         "limit_request_fields": "--limit-request-fields", "limit_request_field_size": "--limit-request-field-size",
         "worker_class": "--worker-class", "accesslog": "--access-logfile", "access_log_format": "--access-logformat",
         "errorlog": "--error-logfile", "loglevel": "--log-level", "pidfile": "--pid", "chdir": "--chdir",
+        "certfile": "--certfile", "keyfile": "--keyfile", "ca_certs": "--ca-certs", "cert_reqs": "--cert-reqs",
+        "ciphers": "--ciphers",
     ]
 
     /// gunicorn settings this server does not have (its hooks among them).
     static let unsupported: Set<String> = [
         "daemon", "raw_env", "user", "group", "proc_name", "default_proc_name", "preload_app", "sendfile", "reuse_port",
         "worker_connections", "worker_tmp_dir", "tmp_upload_dir", "secure_scheme_headers", "proxy_protocol",
-        "proxy_allow_ips", "keyfile", "certfile", "ssl_version", "cert_reqs", "ca_certs", "suppress_ragged_eofs",
-        "do_handshake_on_connect", "ciphers", "capture_output", "logger_class", "logconfig", "logconfig_dict",
+        "proxy_allow_ips", "ssl_version", "suppress_ragged_eofs", "do_handshake_on_connect", "capture_output", "logger_class", "logconfig", "logconfig_dict",
         "logconfig_json", "syslog", "syslog_addr", "syslog_prefix", "syslog_facility", "enable_stdio_inheritance",
         "disable_redirect_access_to_syslog", "statsd_host", "statsd_prefix", "dogstatsd_tags", "print_config", "spew",
         "reload_engine", "reload_extra_files", "paste", "initgroups", "strip_header_spaces", "header_map",

@@ -1,11 +1,14 @@
 import Glibc
 import UVLoop
 
-/// Prints `Listening on http://HOST:PORT` (or `Listening on unix:PATH`) for each address, at once:
-/// standard output is block-buffered when it is a pipe, and whoever started the process is waiting
-/// for these lines.
-public func announce(_ addresses: [ListenerAddress]) {
-    var line = addresses.map { "Listening on \($0.url)\n" }.joined()
+/// Prints `Listening on http://HOST:PORT` (`https://` when the listeners speak TLS, or `Listening on
+/// unix:PATH`) for each address, at once: standard output is block-buffered when it is a pipe, and
+/// whoever started the process is waiting for these lines.
+public func announce(_ addresses: [ListenerAddress], secure: Bool) {
+    var line = addresses.map { address in
+        guard secure, case .inet(let inet) = address else { return "Listening on \(address.url)\n" }
+        return "Listening on https://\(inet)\n"
+    }.joined()
     line.withUTF8 { bytes in
         var offset = 0
         while offset < bytes.count {

@@ -13,6 +13,7 @@ public struct ServingOptions: ParsableArguments {
     @OptionGroup(title: "Processes and threads") public var concurrency: ConcurrencyOptions
     @OptionGroup(title: "Limits and timeouts") public var limits: LimitOptions
     @OptionGroup(title: "Logging") public var logging: LoggingOptions
+    @OptionGroup(title: "TLS") public var tls: TLSOptions
 
     public init() {}
 
@@ -52,6 +53,7 @@ public struct ServingOptions: ParsableArguments {
         configuration.logger = Logger(label: label)
         configuration.accessLog = accessLog
         configuration.metrics = metrics
+        configuration.tls = tls.settings
         return configuration
     }
 }

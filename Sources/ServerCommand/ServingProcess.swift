@@ -65,7 +65,7 @@ public struct ServingProcess {
         case .master(let supervisor):
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
-            let status = supervisor.run { announce(supervisor.sockets.map(\.address)) }
+            let status = supervisor.run { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
             if status != 0 { throw ExitCode(status) }
         }
     }

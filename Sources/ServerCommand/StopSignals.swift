@@ -4,8 +4,8 @@ import Synchronization
 /// SIGTERM, SIGINT and SIGHUP for a serving process, taken on a thread of their own.
 ///
 /// The first SIGTERM asks for a graceful stop (drain in-flight requests); SIGINT, or another
-/// SIGTERM, for an immediate one. SIGHUP reloads workers in a master; a serving process has nothing
-/// to reload and ignores it.
+/// SIGTERM, for an immediate one. SIGHUP reloads workers in a master; in a serving process it loads
+/// the TLS certificate again (nothing else is reloaded there).
 public struct StopSignals: Sendable {
     private let waiter: SignalWaiter
 
@@ -19,11 +19,11 @@ public struct StopSignals: Sendable {
     public func stop() { waiter.stop() }
 
     /// Calls `stop` (on the signal thread) for each stop signal, saying whether it asks for a
-    /// graceful stop.
-    public func start(_ stop: @escaping @Sendable (_ graceful: Bool) -> Void) {
+    /// graceful stop, and `reload` for each SIGHUP.
+    public func start(reload: @escaping @Sendable () -> Void = {}, _ stop: @escaping @Sendable (_ graceful: Bool) -> Void) {
         let received = Mutex(0)
         waiter.start { signal in
-            guard signal != SIGHUP else { return }
+            guard signal != SIGHUP else { return reload() }
             let count = received.withLock { count -> Int in
                 count += 1
                 return count

@@ -139,6 +139,17 @@ public final class TLSSession {
     /// The TLS version in use (`TLSv1.3`).
     public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
 
+    /// The cipher suite in use, OpenSSL's name (`TLS_AES_256_GCM_SHA384`).
+    public var cipherName: String {
+        guard let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else { return "" }
+        return String(cString: name)
+    }
+
+    /// Whether input waits inside the session: decrypted bytes not read yet, or ciphertext received
+    /// and not yet decrypted. The socket will not report it readable again, so a reader that
+    /// stopped must come back for it.
+    public var hasBufferedInput: Bool { SSL_pending(ssl) > 0 || BIO_ctrl_pending(incoming) > 0 }
+
     /// The verified certificate of the peer, as its subject in RFC 2253 form
     /// (`CN=client,O=Example`); nil when the peer sent none or it was not verified.
     public var verifiedPeerSubject: String? {

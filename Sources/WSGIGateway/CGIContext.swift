@@ -13,6 +13,12 @@ public final class CGIContext: Sendable {
     let serverName: String
     /// Whether the peer is a proxy whose forwarding headers count (``ForwardedHeaders``).
     public let trustsForwardedHeaders: Bool
+    /// `wsgi.url_scheme` unless a trusted proxy says otherwise: `https` on a TLS connection, else
+    /// the server's.
+    public let urlScheme: String
+    /// The TLS connection's CGI variables (`HTTPS`, `SSL_*`; see ``ConnectionSecurity``); empty on
+    /// a plain one.
+    public let securityVariables: [(name: String, value: String)]
 
     public init(connection: ConnectionInfo, server: ServerInfo, mountPoint: Bytes) {
         self.connection = connection
@@ -21,5 +27,7 @@ public final class CGIContext: Sendable {
         let host = server.host
         serverName = connection.serverName ?? (host.isEmpty || host == "0.0.0.0" || host == "::" ? connection.localAddress : host)
         trustsForwardedHeaders = connection.isUnixSocket || server.forwardedAllowIPs.trusts(connection.remoteAddress)
+        urlScheme = connection.security == nil ? server.urlScheme : "https"
+        securityVariables = connection.security?.variables ?? []
     }
 }

@@ -33,7 +33,7 @@ public struct CGIVariables {
     public let bytes: UnsafeRawBufferPointer
     /// Unowned: the caller keeps the context alive while it uses the view (a strong reference would
     /// be counted on every copy of this value).
-    unowned(unsafe) let context: CGIContext
+    public unowned(unsafe) let context: CGIContext
     /// The context's mount point (valid while the context is), read for every path.
     let mountPoint: UnsafeRawBufferPointer
 

@@ -52,12 +52,18 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
     func value(forKey key: String) -> EnvironValue? {
         if let text = requestString(forKey: key) { return .string(text) }
         if let value = wsgiValue(forKey: key) { return value }
-        return gateway.extra[key].map(EnvironValue.string)
+        return connectionString(forKey: key).map(EnvironValue.string)
     }
 
     /// What `environ[key]` reads, without building an `EnvironValue`.
     func string(forKey key: String) -> String? {
-        requestString(forKey: key) ?? wsgiValue(forKey: key)?.stringValue ?? gateway.extra[key]
+        requestString(forKey: key) ?? wsgiValue(forKey: key)?.stringValue ?? connectionString(forKey: key)
+    }
+
+    /// A TLS connection's variable, else a deployer entry.
+    private func connectionString(forKey key: String) -> String? {
+        if let variable = cgi.securityVariables.first(where: { $0.name == key }) { return variable.value }
+        return gateway.extra[key]
     }
 
     /// A CGI variable the request sets (before deployer entries).
@@ -75,7 +81,7 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
     private func wsgiValue(forKey key: String) -> EnvironValue? {
         switch key {
         case "wsgi.version": return .version(major: 1, minor: 0)
-        case "wsgi.url_scheme": return .string(variables.forwarded?.scheme ?? cgi.server.urlScheme)
+        case "wsgi.url_scheme": return .string(variables.forwarded?.scheme ?? cgi.urlScheme)
         case "wsgi.input": return .input(body ?? RequestBody.empty)
         case "wsgi.errors": return .errors(gateway.errors)
         case "wsgi.multithread": return .bool(cgi.server.multithread)
@@ -97,6 +103,7 @@ final class RequestEnviron: EnvironSource, @unchecked Sendable {
             }
         }
         keys += RequestEnviron.wsgiKeys
+        keys += cgi.securityVariables.map(\.name)
         let set = Set(keys)
         keys += gateway.extra.keys.filter { !set.contains($0) }
         return keys

@@ -65,6 +65,10 @@ public final class WSGIHTTPServer: Service, Sendable {
     /// now. Safe from any thread, including from an application.
     public func shutdown(graceful: Bool = true) { core.shutdown(graceful: graceful) }
 
+    /// Loads the TLS files again for new connections (see ``HTTPServer/reloadTLS()``).
+    @discardableResult
+    public func reloadTLS() -> Bool { core.reloadTLS() }
+
     /// The lifecycle, logged on each transition.
     public typealias State = HTTPServer.State
 

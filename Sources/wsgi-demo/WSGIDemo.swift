@@ -45,8 +45,8 @@ struct WSGIDemo: ParsableCommand {
             // Before any server thread exists, so that only the signal thread ever receives them.
             let signals = StopSignals.block()
             let server = try WSGIHTTPServer(configuration: configuration, app: DemoApps.application(named: app)!)
-            if announces { announce(server.listeningAddresses) }
-            signals.start { graceful in server.shutdown(graceful: graceful) }
+            if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+            signals.start(reload: { server.reloadTLS() }) { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()
             // A handle left open is a bug (already logged): fail the exit status so it is noticed.
             if !server.closedCleanly { throw ExitCode(70) }

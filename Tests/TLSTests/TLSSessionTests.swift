@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TLS
+import TestSupport
 
 /// Sessions in memory, a client against the server, ciphertext carried between them by the test:
 /// the handshake (fed whole or a byte at a time), ALPN, data both ways, mutual TLS, and the

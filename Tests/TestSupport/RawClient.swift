@@ -131,6 +131,12 @@ public final class RawClient {
         return got
     }
 
+    /// The bytes received and not consumed, taken (for a layer above: ``TLSClient``).
+    public func takePending() -> [UInt8] {
+        defer { pending = [] }
+        return pending
+    }
+
     /// Receives until the pending bytes contain `needle`; returns them (not consumed).
     @discardableResult
     public func receive(until needle: [UInt8], timeout: Double = 5) throws -> [UInt8] {

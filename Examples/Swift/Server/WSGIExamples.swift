@@ -37,8 +37,8 @@ struct WSGIExamples: ParsableCommand {
         try process.run { configuration, announces in
             let signals = StopSignals.block()
             let server = try WSGIHTTPServer(configuration: configuration, app: app)
-            if announces { announce(server.listeningAddresses) }
-            signals.start { graceful in server.shutdown(graceful: graceful) }
+            if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+            signals.start(reload: { server.reloadTLS() }) { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()
         }
     }

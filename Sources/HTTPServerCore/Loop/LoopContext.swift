@@ -64,7 +64,7 @@ final class LoopContext {
     /// ``AccessLogWriter/flushDelay`` (its timer; set by a running loop).
     var accessLogNeedsFlush: () -> Void = {}
     /// A connection's close callback ran: forget it.
-    var connectionClosed: (Connection) -> Void = { _ in }
+    var connectionClosed: (any LoopConnection) -> Void = { _ in }
     /// Runs `source` on an application thread for `connection`; nil when applications run on the
     /// loop thread.
     var runOnPool: ((any ResponseSource, Connection) -> PoolChannel)?
@@ -76,6 +76,8 @@ final class LoopContext {
     /// On the loop that beats a supervisor's heartbeat: a way to beat while a connection blocks
     /// this thread waiting for a client (``Connection/waitForClient(_:until:)``).
     var heartbeat: LoopHeartbeat?
+    /// What this loop's TLS connections share; nil when the server speaks no TLS.
+    var tls: TLSLoopState?
     /// Where a connection receives body bytes for an application on this thread
     /// (Connection+ReceivingBody); one such receive runs at a time per loop. Allocated at the first
     /// use, freed in `deinit`. Unchecked exclusivity: loop thread only.

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import TLS
 import UVLoop
 
 /// One event loop of the server: its listeners, its connections, the sweep that enforces their
@@ -17,7 +18,7 @@ final class ServerLoop {
 
     /// Its listeners, one per configured address, with the SERVER_NAME each gives.
     private var listeners: [(listener: SocketListener, serverName: String?)] = []
-    private var connections: [Int: Connection] = [:]
+    private var connections: [Int: any LoopConnection] = [:]
     private var nextConnectionID = 0
     private let maxConnections: Int
     /// Listeners (indexes) with a connection waiting while the loop is at its connection limit,
@@ -29,6 +30,10 @@ final class ServerLoop {
     private var wakeup: AsyncWakeup?
     private var graceTimer: LoopTimer?
     private var heartbeatTimer: LoopTimer?
+    /// The TLS context of new connections, when the listeners speak TLS.
+    private let tlsContexts: TLSContextStore?
+    /// Turns the loop at once for TLS input that waits in sessions (``TLSLoopState/wake``).
+    private var tlsInput: LoopTimer?
     /// The flush points of deferred output (``LoopContext/flushDeferred()``): after the I/O
     /// callbacks of each iteration, and before the loop waits (output produced by timers and
     /// write completions), where the responder hears ``Responder/threadWillWait()`` too.
@@ -39,9 +44,12 @@ final class ServerLoop {
     /// - Parameters:
     ///   - pool: the application threads, when applications do not run on the loop.
     ///   - beats: this loop calls the monitor's heartbeat (the first loop).
+    ///   - tls: the TLS context every listener's connections start with; nil for plain HTTP.
     init(configuration: ServerConfiguration, listen endpoints: [ListenEndpoint], responder: any Responder,
-         serverInfo: ServerInfo, stopDeadline: StopDeadline, pool: ThreadPool?, maxConnections: Int, beats: Bool) throws {
+         serverInfo: ServerInfo, stopDeadline: StopDeadline, pool: ThreadPool?, maxConnections: Int, beats: Bool,
+         tls: TLSContextStore? = nil) throws {
         self.maxConnections = maxConnections
+        tlsContexts = tls
         loop = try Loop()
         context = LoopContext(loop: loop, configuration: configuration, responder: responder, serverInfo: serverInfo, stopDeadline: stopDeadline)
         let wakeup = try AsyncWakeup(loop: loop) {}
@@ -97,6 +105,13 @@ final class ServerLoop {
             context.accessLogNeedsFlush = { [unowned timer] in
                 try? timer.start(after: AccessLogWriter.flushDelay) { context.accessLog?.flush() }
             }
+        }
+        if tlsContexts != nil {
+            let state = TLSLoopState()
+            let timer = try LoopTimer(loop: loop)
+            tlsInput = timer
+            state.wake = { [unowned timer, unowned state] in try? timer.start(after: 0) { state.deliverWaiting() } }
+            context.tls = state
         }
         let sweep = try LoopTimer(loop: loop)
         self.sweep = sweep
@@ -171,6 +186,10 @@ final class ServerLoop {
                 info = .unixSocket()
             }
             nextConnectionID += 1
+            if let tlsContexts, let shared = context.tls {
+                try startHandshake(on: stream, info: info, context: tlsContexts.current, shared: shared)
+                return
+            }
             let connection = Connection(id: nextConnectionID, context: context, transport: stream, info: info)
             stream.delegate = connection
             connections[connection.id] = connection
@@ -182,7 +201,29 @@ final class ServerLoop {
         }
     }
 
-    private func connectionDidClose(_ connection: Connection) {
+    /// A TLS connection starts with its handshake, in the registry until it is done; then its
+    /// connection takes its place, with the session's facts for the applications.
+    private func startHandshake(on stream: SocketStream, info: ConnectionInfo, context tlsContext: TLSContext, shared: TLSLoopState) throws {
+        let session = try TLSSession(context: tlsContext)
+        let handshake = TLSHandshake(id: nextConnectionID, info: info, context: context) { [unowned self] handshake, transport in
+            var info = handshake.info
+            let session = transport.session
+            info.security = ConnectionSecurity(
+                protocolVersion: session.protocolVersion, cipher: session.cipherName,
+                clientSubject: session.verifiedPeerSubject, applicationProtocol: session.negotiatedProtocol
+            )
+            let connection = Connection(id: handshake.id, context: context, transport: transport, info: info)
+            transport.attach(connection)
+            connections[connection.id] = connection
+            connection.start()
+        }
+        // The stream holds the transport (its delegate) until its close callback.
+        let transport = try TLSTransport(stream: stream, session: session, shared: shared, handshake: handshake)
+        handshake.transport = transport
+        connections[handshake.id] = handshake
+    }
+
+    private func connectionDidClose(_ connection: any LoopConnection) {
         connections[connection.id] = nil
         if !deferredAccepts.isEmpty && !context.isDraining { acceptOne(from: deferredAccepts.removeFirst()) }
         if context.isDraining && connections.isEmpty { closeHandles() }
@@ -281,6 +322,8 @@ final class ServerLoop {
         graceTimer = nil
         heartbeatTimer?.close()
         heartbeatTimer = nil
+        tlsInput?.close()
+        tlsInput = nil
         afterIO?.close()
         afterIO = nil
         beforeWaiting?.close()

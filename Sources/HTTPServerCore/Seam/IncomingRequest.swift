@@ -31,6 +31,8 @@ public struct ConnectionInfo: Sendable {
     /// Whether it came through a unix socket (then its peer is trusted as a proxy: only processes
     /// allowed to open the socket file can connect).
     public var isUnixSocket: Bool
+    /// The TLS session's facts on a TLS listener; nil on a plain one.
+    public var security: ConnectionSecurity?
 
     public init(remoteAddress: String, remotePort: Int, localAddress: String, localPort: Int, serverName: String? = nil) {
         self.remoteAddress = remoteAddress
@@ -46,6 +48,39 @@ public struct ConnectionInfo: Sendable {
         var info = ConnectionInfo(remoteAddress: "", remotePort: 0, localAddress: "", localPort: 80, serverName: "localhost")
         info.isUnixSocket = true
         return info
+    }
+}
+
+/// What a TLS connection tells applications (``ConnectionInfo/security``): the CGI variables
+/// Apache's mod_ssl defines, which WSGI applications behind it read (`HTTPS`, `SSL_PROTOCOL`,
+/// `SSL_CIPHER`, `SSL_CLIENT_VERIFY`, `SSL_CLIENT_S_DN`), and `wsgi.url_scheme` `https`.
+public struct ConnectionSecurity: Sendable {
+    /// `TLSv1.3`.
+    public var protocolVersion: String
+    /// OpenSSL's name of the cipher suite.
+    public var cipher: String
+    /// The client certificate's subject in RFC 2253 form (`CN=client,O=Example`), when the client
+    /// sent one and it was verified; nil otherwise.
+    public var clientSubject: String?
+    /// The protocol ALPN chose (`http/1.1`), nil when the client offered none.
+    public var applicationProtocol: String?
+
+    public init(protocolVersion: String, cipher: String, clientSubject: String?, applicationProtocol: String?) {
+        self.protocolVersion = protocolVersion
+        self.cipher = cipher
+        self.clientSubject = clientSubject
+        self.applicationProtocol = applicationProtocol
+    }
+
+    /// The CGI variables of the connection, in a fixed order.
+    public var variables: [(name: String, value: String)] {
+        var variables = [("HTTPS", "on"), ("SSL_PROTOCOL", protocolVersion), ("SSL_CIPHER", cipher)]
+        if let clientSubject {
+            variables += [("SSL_CLIENT_VERIFY", "SUCCESS"), ("SSL_CLIENT_S_DN", clientSubject)]
+        } else {
+            variables.append(("SSL_CLIENT_VERIFY", "NONE"))
+        }
+        return variables
     }
 }
 

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+import TLS
 import UVLoop
 
 /// An HTTP/1.1 server on libuv that drives applications through a ``Responder``.
@@ -39,6 +40,8 @@ public final class HTTPServer: Sendable {
     private let lifecycle: Mutex<State>
     private let uncleanLoops = Atomic<Int>(0)
     private let logger: Logger
+    /// The TLS context of new connections, when the listeners speak TLS.
+    private let tlsContexts: TLSContextStore?
 
     /// Creates the loops and binds. Throws when the address cannot be bound.
     public init(configuration: ServerConfiguration, responder: any Responder) throws {
@@ -57,6 +60,7 @@ public final class HTTPServer: Sendable {
         )
         let stop = StopRequest()
         let stopDeadline = StopDeadline()
+        tlsContexts = try configuration.tls.map { settings throws(TLSError) in try TLSContextStore(settings) }
         var created: [ServerLoop] = []
         var socketFiles: [ListeningSocket] = []
         do {
@@ -93,7 +97,8 @@ public final class HTTPServer: Sendable {
                 }
                 let loop = try ServerLoop(
                     configuration: configuration, listen: endpoints, responder: responder, serverInfo: info,
-                    stopDeadline: stopDeadline, pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0
+                    stopDeadline: stopDeadline, pool: pool, maxConnections: max(1, connectionCeiling / loops), beats: index == 0,
+                    tls: tlsContexts
                 )
                 loop.context.requestStop = stop.request
                 created.append(loop)
@@ -127,6 +132,22 @@ public final class HTTPServer: Sendable {
     }
 
     public var state: State { lifecycle.withLock { $0 } }
+
+    /// Loads the TLS certificate, key and CA files again (SIGHUP): connections accepted from now on
+    /// use them, open ones keep theirs. A file refused keeps the files in force and is logged with
+    /// the reason. Returns whether new files are in force (false too without TLS). Any thread.
+    @discardableResult
+    public func reloadTLS() -> Bool {
+        guard let tlsContexts else { return false }
+        do {
+            try tlsContexts.reload()
+            logger.info("TLS certificate reloaded", metadata: ["certfile": "\(tlsContexts.settings.certificateFile)"])
+            return true
+        } catch {
+            logger.error("TLS reload refused; the certificate in force stays", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
 
     /// Once stopped: true when every event loop closed with no libuv handle left open.
     public var closedCleanly: Bool { state == .stopped && uncleanLoops.load(ordering: .acquiring) == 0 }

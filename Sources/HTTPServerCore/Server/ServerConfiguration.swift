@@ -1,5 +1,6 @@
 import HTTP1Parser
 import Logging
+import TLS
 
 /// Everything a server can be told, with the defaults an experienced gunicorn or Node user expects.
 /// A value type: build it, adjust fields, hand it to the server.
@@ -61,8 +62,11 @@ public struct ServerConfiguration: Sendable {
 
     /// The `Server` response header and `SERVER_SOFTWARE`.
     public var serverSoftware: String = "swift-wsgi/\(ServerVersion.current)"
-    /// `wsgi.url_scheme` (set to "https" behind a TLS-terminating proxy that you trust).
+    /// `wsgi.url_scheme` (set to "https" behind a TLS-terminating proxy that you trust; the
+    /// server's own TLS connections are `https` whatever this says).
     public var urlScheme: String = "http"
+    /// TLS on every listener (gunicorn's `certfile`, `keyfile`, ...); nil: plain HTTP.
+    public var tls: TLSServerSettings? = nil
     /// The peers whose `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` headers set
     /// `REMOTE_ADDR` and `wsgi.url_scheme` (gunicorn's `forwarded_allow_ips`; its default).
     public var forwardedAllowIPs: ForwardedAllowList = .loopback

@@ -1,20 +1,22 @@
 import Foundation
-import TestSupport
 
 /// Certificates made at test time with the `openssl` command (Debian's openssl package): a CA, a
 /// server certificate for `localhost` and 127.0.0.1 signed by it, a client certificate signed by
-/// it, and a second, unrelated CA. EC P-256 keys: quick to make.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caFile: String { directory + "/ca.pem" }
-    var otherCAFile: String { directory + "/other-ca.pem" }
-    var serverCertificate: String { directory + "/server.pem" }
-    var serverKey: String { directory + "/server.key" }
-    var clientCertificate: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client.key" }
+/// it, a second server certificate (a rotation), and a second, unrelated CA. EC P-256 keys: quick to make.
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caFile: String { directory + "/ca.pem" }
+    public var otherCAFile: String { directory + "/other-ca.pem" }
+    public var serverCertificate: String { directory + "/server.pem" }
+    public var serverKey: String { directory + "/server.key" }
+    public var clientCertificate: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client.key" }
+    /// A second server certificate for `localhost` from the same CA (another subject): a rotation.
+    public var rotatedCertificate: String { directory + "/rotated.pem" }
+    public var rotatedKey: String { directory + "/rotated.key" }
 
     /// One set per test process.
-    static let shared: TestCertificates = {
+    public static let shared: TestCertificates = {
         do {
             return try TestCertificates()
         } catch {
@@ -30,6 +32,7 @@ struct TestCertificates: Sendable {
         try openssl(["req", "-x509"] + key + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=another CA"])
         try issue("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", key: key)
         try issue("client", subject: "/CN=client one/O=Example", extensions: "extendedKeyUsage=clientAuth\n", key: key)
+        try issue("rotated", subject: "/CN=localhost/O=rotated", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", key: key)
     }
 
     private func issue(_ name: String, subject: String, extensions: String, key: [String]) throws {
