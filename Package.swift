@@ -231,7 +231,7 @@ let package = Package(
         // The Python host through the real `swift-wsgi` binary, with Python applications as fixtures.
         .testTarget(
             name: "PythonHostTests",
-            dependencies: ["TestSupport"],
+            dependencies: ["TestSupport", "TLS"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

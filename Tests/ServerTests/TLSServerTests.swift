@@ -164,6 +164,62 @@ import DemoApps
         #expect(try before.exchange("GET /status/202 HTTP/1.1\r\nHost: x\r\n\r\n").status == 202)
     }
 
+    /// With the application on the loop thread (0) or on pool threads (2).
+    @Test(arguments: [0, 2])
+    func aFileWrapperGoesThroughTLSFromItsPosition(threads: Int) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-tls-file-\(UUID().uuidString)").path
+        let content = (0..<300_000).map { UInt8($0 % 251) }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
+        defer { unlink(path) }
+        let server = try TestServer(app: { environ, startResponse in
+            let file = try File(path: path)
+            try file.seek(to: 10)
+            try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
+            return environ.fileWrapper!(file)
+        }, configure: { configuration in
+            configuration.threads = threads
+            configuration.tls = TLSServerSettings(certificateFile: Self.certificates.serverCertificate, keyFile: Self.certificates.serverKey)
+        })
+        defer { server.stop() }
+        let client = try Self.client(port: server.port)
+        for _ in 0..<2 {
+            let response = try client.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(response.header("Content-Length") == String(content.count - 10))
+            #expect(response.body == Array(content[10...]))
+        }
+    }
+
+    /// A client that reads nothing: the endless body is pulled only as far as the socket's buffers
+    /// and the one slice the transport holds, then the application waits.
+    @Test func aClientThatReadsNothingHoldsTheBodyBack() throws {
+        let pulls = Counter()
+        let chunkSize = 16 * 1024
+        let server = try TestServer(app: { _, startResponse in
+            try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
+            let chunk = Bytes([UInt8](repeating: UInt8(ascii: "x"), count: chunkSize))
+            return ResponseBody(next: {
+                pulls.increment()
+                return chunk
+            })
+        }, configure: { configuration in
+            configuration.tls = TLSServerSettings(certificateFile: Self.certificates.serverCertificate, keyFile: Self.certificates.serverKey)
+        })
+        defer { server.stop() }
+        let client = try Self.client(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Wait until the pulls stop (the server waits for the client), then check how far it went.
+        var settled = pulls.count
+        while true {
+            usleep(200_000)
+            let now = pulls.count
+            if now == settled { break }
+            settled = now
+        }
+        #expect(settled > 0)
+        // Loopback socket buffers take a few MiB at most; without backpressure this never stops.
+        #expect(settled * chunkSize < 16 << 20, "\(settled) chunks of \(chunkSize) bytes pulled for a client that reads nothing")
+    }
+
     @Test func aMissingKeyFileFailsTheServerWithTheFileNamed() throws {
         #expect {
             _ = try TestServer(app: EchoApp().callAsFunction) {
