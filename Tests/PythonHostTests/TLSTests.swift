@@ -75,6 +75,31 @@ import TLS
         #expect(lines.last == ["200", "100000", ""] || lines.last == ["200", "100000"], "\(text)")
     }
 
+    /// `write()` over TLS: each block is encrypted and on its way before `write()` returns (the
+    /// application then waits, and the client has the block), large writes arrive whole, and a
+    /// client that goes away in the middle of one costs that response only.
+    @Test(arguments: [[], ["--threads", "2"]])
+    func writeGoesThroughTLS(mode: [String]) throws {
+        let server = try PythonFixtures.serve(["wsgi_checks"] + Self.tlsFlags + mode)
+        let mark = temporaryPath("mark")
+        defer { unlink(mark) }
+        let waiting = try Self.client(server)
+        try waiting.send("GET /write-then-wait?mark=\(mark) HTTP/1.1\r\nHost: x\r\n\r\n")
+        try waiting.receive(until: "\r\n1\r\nx\r\n", timeout: 10)
+        #expect(!marked(mark), "the application is still waiting")
+        #expect(creat(mark, 0o600) >= 0)
+        #expect(try waiting.readResponse(timeout: 10).bodyText == "xy")
+
+        let big = try Self.client(server).exchange("GET /write-big?n=64 HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 30)
+        #expect(big.body.count == 64 * 65536)
+
+        let gone = try Self.client(server)
+        try gone.send("GET /write-big?n=1&size=\(256 << 20) HTTP/1.1\r\nHost: x\r\n\r\n")
+        try gone.receive(until: "\r\n\r\n", timeout: 10)
+        gone.raw.reset()
+        #expect(try Self.client(server).exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 10).bodyText == "checks")
+    }
+
     @Test func aConfigFileTurnsOnMutualTLS() throws {
         let config = temporaryPath("tls.conf.py")
         try """

@@ -60,6 +60,16 @@ public final class TLSClient {
         }
     }
 
+    /// Receives until the decrypted bytes not consumed contain `text` (they stay unconsumed).
+    public func receive(until text: String, timeout: Double = 5) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        let needle = Array(text.utf8)
+        while plaintext.firstRange(of: needle) == nil {
+            guard !ended else { throw RawClient.Failure("closed before \(text.debugDescription)") }
+            try receiveMore(until: deadline)
+        }
+    }
+
     /// Decrypted bytes until the server closes; everything not consumed.
     public func readToEOF(timeout: Double = 5) throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)
