@@ -103,7 +103,7 @@ start_server() {
     CHILDREN+=("$SERVER_PID")
     local deadline=$((SECONDS + START_TIMEOUT)) line rc
     while :; do
-        line=$(grep -m1 -o 'Listening on http://[^[:space:]]*' "$stdout_log" 2>/dev/null || true)
+        line=$(grep -m1 -o 'Listening on https\?://[^[:space:]]*' "$stdout_log" 2>/dev/null || true)
         if [ -n "$line" ]; then
             SERVER_PORT=${line##*:}
             [[ "$SERVER_PORT" =~ ^[0-9]+$ ]] && [ "$SERVER_PORT" -ne 0 ] ||

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# make bench-tls: TLS termination, wsgi-demo against nginx (Debian's nginx-light), both on one core
+# with the same certificate (EC P-256) and OpenSSL's default TLS 1.3 suites, interleaved round by round.
+#
+# Scenarios:
+#   h  handshakes: hello with "Connection: close", a new TLS connection per request (wrk, 16 connections)
+#   k  keep-alive hello over TLS (wrk, 64 connections)
+#   s  one 1 GiB response over TLS (curl), MB/s and CPU seconds per GiB
+# The figure compared is the server's CPU per unit of work (utime+stime of its process over the run,
+# per request or per GiB): the ratio is ours / nginx from the same run, medians of BENCH_ROUNDS, with
+# the spread (min-max of the rounds).
+#
+# Knobs (env): BENCH_SECONDS (6) BENCH_ROUNDS (3) BENCH_SCENARIOS ("h k s") BENCH_SERVER_CPU (0)
+#   BENCH_CLIENT_CPU (1) BENCH_CLIENT_TIMEOUT (300) OURS_CMD (default: build and run wsgi-demo)
+set -euo pipefail
+# shellcheck source=Benchmarks/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SECS=${BENCH_SECONDS:-6}
+ROUNDS=${BENCH_ROUNDS:-3}
+SCENARIOS=${BENCH_SCENARIOS:-h k s}
+SERVER_CPU=${BENCH_SERVER_CPU:-0}
+CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+CLIENT_TIMEOUT=${BENCH_CLIENT_TIMEOUT:-300}
+TLS_DIR="$OUT/tls"
+RAW="$TLS_DIR/raw.tsv"
+GIB=$((1 << 30))
+
+need wrk curl nginx openssl taskset
+resolve_ours
+mkdir -p "$TLS_DIR"
+: >"$RAW"
+
+log "making a certificate (EC P-256) ..."
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" 2>/dev/null
+# nginx's 1 GiB: a sparse file, read from the page cache (what it costs is the encryption, as ours).
+truncate -s "$GIB" "$TLS_DIR/stream.bin"
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start NAME APP: starts ours (serving APP: hello or stream) or nginx (both) on SERVER_CPU; sets
+# SERVER_PID, SERVER_PORT.
+start() {
+    case "$1" in
+        ours)
+            start_server "ours" "$SERVER_CPU" "${OURS[@]}" --app "$2" --certfile "$TLS_DIR/cert.pem" --keyfile "$TLS_DIR/key.pem"
+            ;;
+        nginx)
+            SERVER_PORT=$(free_port)
+            cat >"$TLS_DIR/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $TLS_DIR/nginx-error.log warn;
+pid $TLS_DIR/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    server {
+        listen $HOST:$SERVER_PORT ssl;
+        ssl_certificate $TLS_DIR/cert.pem;
+        ssl_certificate_key $TLS_DIR/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location = / { default_type text/plain; return 200 "Hello"; }
+        location = /stream { default_type application/octet-stream; alias $TLS_DIR/stream.bin; }
+    }
+}
+EOF
+            setsid taskset -c "$SERVER_CPU" nginx -p "$TLS_DIR" -c "$TLS_DIR/nginx.conf" >"$LOG_DIR/nginx.stdout" 2>"$LOG_DIR/nginx.stderr" &
+            SERVER_PID=$!
+            SERVER_LABEL=nginx
+            SERVER_STDERR="$LOG_DIR/nginx.stderr"
+            CHILDREN+=("$SERVER_PID")
+            local tries=200
+            until curl -sk -o /dev/null "https://$HOST:$SERVER_PORT/"; do
+                [ $((tries -= 1)) -gt 0 ] || die "nginx did not answer on $SERVER_PORT: $(tail -n 5 "$LOG_DIR/nginx.stderr")"
+                sleep 0.05
+            done
+            ;;
+    esac
+}
+
+# measure ROUND SCENARIO SERVER: one run; records the server's CPU per unit and the throughput.
+measure() {
+    local round=$1 sc=$2 srv=$3
+    mkdir -p "$LOG_DIR"
+    if [ "$sc" = s ]; then start "$srv" stream; else start "$srv" hello; fi
+    local out="$LOG_DIR/tls-$round-$sc-$srv.out" err="$LOG_DIR/tls-$round-$sc-$srv.err"
+    local before after units rate
+    before=$(cpu_ticks "$SERVER_PID")
+    case "$sc" in
+        h | k)
+            local extra=() conns=64
+            [ "$sc" = h ] && extra=(-H "Connection: close") && conns=16
+            run_client "$out" "$err" wrk -t1 -c"$conns" -d"${SECS}s" "${extra[@]}" "https://$HOST:$SERVER_PORT/" ||
+                die "wrk failed: $(tail -n 3 "$err")"
+            units=$(awk '/requests in/ { print $1 }' "$out")
+            rate=$(awk '/Requests\/sec/ { print $2 }' "$out")
+            ;;
+        s)
+            local path="/stream"
+            [ "$srv" = ours ] && path="/stream?n=16384&size=65536"
+            run_client "$out" "$err" curl -sk -o /dev/null -w '%{size_download} %{speed_download}\n' "https://$HOST:$SERVER_PORT$path" ||
+                die "curl failed: $(tail -n 3 "$err")"
+            [ "$(awk '{ print $1 }' "$out")" = "$GIB" ] || die "$srv sent $(awk '{ print $1 }' "$out") bytes, not 1 GiB"
+            units=1
+            rate=$(awk '{ printf "%.0f", $2 / 1000000 }' "$out")
+            ;;
+    esac
+    check_alive
+    after=$(cpu_ticks "$SERVER_PID")
+    stop_server
+    # CPU per unit: microseconds per request (h, k), seconds per GiB (s).
+    local per
+    if [ "$sc" = s ]; then
+        per=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+    else
+        per=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$units" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$sc" "$srv" "$per" "$rate" >>"$RAW"
+    log "  round $round $sc $srv: cpu/unit $per, rate $rate"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+    for sc in $SCENARIOS; do
+        if [ $((round % 2)) -eq 1 ]; then order="ours nginx"; else order="nginx ours"; fi
+        for srv in $order; do measure "$round" "$sc" "$srv"; done
+    done
+done
+
+# The table: medians and spreads per scenario and server, and the ratio of the medians.
+python3 - "$RAW" <<'EOF'
+import statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+names = {"h": ("handshakes (new connection per request)", "us CPU/req", "req/s"),
+         "k": ("keep-alive hello over TLS, 64 conns", "us CPU/req", "req/s"),
+         "s": ("1 GiB streamed over TLS", "CPU s/GiB", "MB/s")}
+print(f"{'scenario':<42} {'unit':<11} {'swift-wsgi':>18} {'nginx':>18} {'ratio':>6} {'rate ours/nginx':>22}")
+for sc in [s for s in "hks" if any(r[1] == s for r in rows)]:
+    def figures(server, column):
+        return [float(r[column]) for r in rows if r[1] == sc and r[2] == server]
+    ours, theirs = figures("ours", 3), figures("nginx", 3)
+    rate_ours, rate_theirs = figures("ours", 4), figures("nginx", 4)
+    cell = lambda v: f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    rates = f"{statistics.median(rate_ours):.0f} / {statistics.median(rate_theirs):.0f}"
+    title, unit, _ = names[sc]
+    print(f"{title:<42} {unit:<11} {cell(ours):>18} {cell(theirs):>18} {ratio:>5.2f}x {rates:>22}")
+EOF
