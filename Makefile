@@ -32,7 +32,7 @@ TOOLS_REQS   := scripts/wheel-tools.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-asan test-tsan soak soak-ci test-nginx wheel wheel-venvs docs fuzz fuzz-ci bench bench-tls bench-python bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-asan test-tsan test-tls-scan soak soak-ci test-nginx wheel wheel-venvs docs fuzz fuzz-ci bench bench-tls bench-python bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -143,6 +143,11 @@ fuzz-ci: deps
 bench:
 	@$(ENSURE) $(BENCH_PKGS)
 	Benchmarks/run.sh
+
+# testssl.sh against the demo's TLS defaults: no HIGH or CRITICAL finding (scripts/tls-scan.sh).
+test-tls-scan: build
+	@$(ENSURE) testssl.sh
+	scripts/tls-scan.sh .build/debug/wsgi-demo
 
 # TLS termination against nginx with the same certificate (Benchmarks/tls.sh).
 bench-tls:

@@ -18,7 +18,7 @@ public struct TLSOptions: ParsableArguments {
         valueName: "0|1|2"))
     public var certReqs: Int = 0
 
-    @Option(help: ArgumentHelp("OpenSSL cipher list for TLS 1.2 (TLS 1.3 keeps OpenSSL's suites). Default: OpenSSL's.", valueName: "LIST"))
+    @Option(help: ArgumentHelp("OpenSSL cipher list for TLS 1.2 (TLS 1.3 keeps OpenSSL's suites). Default: forward-secret AEAD suites only (\(TLSServerSettings.defaultCiphers)).", valueName: "LIST"))
     public var ciphers: String?
 
     public init() {}

@@ -21,8 +21,12 @@ public struct TLSServerSettings: Sendable {
     /// `cert_reqs`.
     public var clientCertificates: ClientCertificates
     /// `ciphers`: an OpenSSL cipher list for TLS 1.2 (TLS 1.3's suites are OpenSSL's defaults);
-    /// nil keeps OpenSSL's defaults.
+    /// nil: ``defaultCiphers``.
     public var ciphers: String?
+
+    /// TLS 1.2's suites when none are named: forward-secret AEAD only (Mozilla's "intermediate"
+    /// list), no CBC (LUCKY13) or RSA key exchange, which OpenSSL's own default still offers.
+    public static let defaultCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!SHA1"
     /// Application protocols offered through ALPN, in the server's order of preference.
     public var protocols: [String]
 
@@ -94,9 +98,8 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(raw) == 1 else {
             throw TLSError("the private key \(settings.keyFile) does not match the certificate \(settings.certificateFile)")
         }
-        if let ciphers = settings.ciphers, SSL_CTX_set_cipher_list(raw, ciphers) != 1 {
-            throw TLSError("the cipher list \(ciphers)")
-        }
+        let ciphers = settings.ciphers ?? TLSServerSettings.defaultCiphers
+        guard SSL_CTX_set_cipher_list(raw, ciphers) == 1 else { throw TLSError("the cipher list \(ciphers)") }
         if let caFile = settings.caFile {
             guard SSL_CTX_load_verify_locations(raw, caFile, nil) == 1, let names = SSL_load_client_CA_file(caFile) else {
                 throw TLSError("loading the CA certificates \(caFile)")
