@@ -10,6 +10,8 @@ ENSURE       := scripts/ensure-packages.sh
 # in flight, a crash's frames), which is what the tail of a CI log then shows.
 RUN_TESTS    := scripts/run-tests.sh
 BUILD_PKGS   := libuv1-dev libssl-dev openssl pkg-config python3-dev
+# What the tests run as outside clients (curl; openssl s_client comes with openssl).
+TEST_PKGS    := curl
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
 FUZZ_SECONDS ?= 60
@@ -51,6 +53,7 @@ run: release
 # Every test; the Python-host suite once more against the wheel installed in each other minor's
 # venv; then the fuzzers' short pass.
 test: deps wheel-venvs
+	@$(ENSURE) $(TEST_PKGS)
 	$(SWIFT) build --build-tests
 	SWIFT_WSGI_TEST_VENV=$(abspath $(TEST_VENV)) $(RUN_TESTS) .build/test-logs/all.log $(SWIFT) test --skip-build
 	for minor in $(filter-out 3.11,$(TEST_MINORS)); do \

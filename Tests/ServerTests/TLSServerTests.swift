@@ -220,6 +220,41 @@ import DemoApps
         #expect(settled * chunkSize < 16 << 20, "\(settled) chunks of \(chunkSize) bytes pulled for a client that reads nothing")
     }
 
+    /// Other TLS stacks as clients: curl (HTTP/1.1 keep-alive over one connection) and
+    /// `openssl s_client` (verification, ALPN, SNI), both installed by `make test`.
+    @Test func curlAndOpenSSLsClientTalkToIt() throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let url = "https://localhost:\(server.port)"
+        let curl = try Self.run("/usr/bin/curl", ["-sS", "--cacert", Self.certificates.caFile, "\(url)/status/201", "\(url)/status/202", "-w", " %{http_code} %{num_connects}\n"])
+        #expect(curl.status == 0, "\(curl.output)")
+        #expect(curl.output == "status 201\n 201 1\nstatus 202\n 202 0\n", "one connection for both: \(curl.output)")
+        let sClient = try Self.run("/usr/bin/openssl", [
+            "s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "localhost", "-alpn", "h2,http/1.1",
+            "-CAfile", Self.certificates.caFile, "-verify_return_error", "-ign_eof",
+        ], input: "GET /status/203 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        #expect(sClient.status == 0, "\(sClient.output)")
+        #expect(sClient.output.contains("Verify return code: 0 (ok)"), "\(sClient.output)")
+        #expect(sClient.output.contains("ALPN protocol: http/1.1"), "\(sClient.output)")
+        #expect(sClient.output.contains("HTTP/1.1 203"), "\(sClient.output)")
+    }
+
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32?, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let standardInput = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = standardInput
+        try process.run()
+        if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
+        try standardInput.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.waitForExit(), text)
+    }
+
     @Test func aMissingKeyFileFailsTheServerWithTheFileNamed() throws {
         #expect {
             _ = try TestServer(app: EchoApp().callAsFunction) {
