@@ -100,6 +100,34 @@ import TLS
         #expect(try Self.client(server).exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 10).bodyText == "checks")
     }
 
+    /// `make_server(..., certfile=, keyfile=)` from Python, with the process's own `ssl` module
+    /// (another OpenSSL than the wheel's) as the client in the same interpreter.
+    @Test func makeServerTakesTheTLSOptions() throws {
+        let script = """
+        import ssl, sys, threading, urllib.request
+        from swift_wsgi import make_server
+        def app(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [environ["wsgi.url_scheme"].encode(), b" ", environ.get("HTTPS", "-").encode()]
+        server = make_server("127.0.0.1", 0, app, certfile=sys.argv[1], keyfile=sys.argv[2])
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        context = ssl.create_default_context(cafile=sys.argv[3])
+        url = f"https://localhost:{server.server_address[1]}/"
+        print(urllib.request.urlopen(url, context=context).read().decode())
+        server.shutdown()
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PythonFixtures.venv + "/bin/python")
+        process.arguments = ["-c", script, Self.certificates.serverCertificate, Self.certificates.serverKey, Self.certificates.caFile]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.waitForExit() == 0)
+        #expect(text == "https on\n", "\(text)")
+    }
+
     @Test func aConfigFileTurnsOnMutualTLS() throws {
         let config = temporaryPath("tls.conf.py")
         try """
