@@ -115,7 +115,7 @@ public final class ServerProcess {
     }
 
     /// One line per thread of `pid` from /proc: name, state, wchan, syscall.
-    private static func threads(of pid: Int32) -> String {
+    public static func threads(of pid: Int32) -> String {
         let tasks = "/proc/\(pid)/task"
         let ids = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
         return ids.sorted().map { id in

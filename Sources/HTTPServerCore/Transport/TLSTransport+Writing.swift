@@ -12,12 +12,19 @@ extension TLSTransport {
     /// Encrypts and sends what the socket takes now; returns the plaintext bytes taken (encrypted:
     /// their ciphertext may wait here, and then this takes no more), 0 while earlier ciphertext or
     /// queued writes wait.
+    ///
+    /// Bytes taken are the transport's to deliver: the connection counts them as written. So
+    /// ciphertext left waiting goes out when the socket takes it (the poll), whether or not the
+    /// connection writes again.
     func tryWrite(_ buffers: WriteBuffers) throws -> Int {
         guard queued.isEmpty, try sendCiphertext() else { return 0 }
         var taken = 0
         while taken < buffers.byteCount {
             taken += try encryptSlice(of: taken == 0 ? buffers : buffers.dropping(first: taken))
-            guard try sendCiphertext() else { break }
+            guard try sendCiphertext() else {
+                try stream.notifyWhenWritable()
+                break
+            }
         }
         return taken
     }
@@ -48,7 +55,8 @@ extension TLSTransport {
                 throw UVError(-errno, "pread")
             }
             try encrypt(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
-            _ = try sendCiphertext()
+            // Taken: what the socket does not take now goes when it does (see tryWrite).
+            if !(try sendCiphertext()) { try stream.notifyWhenWritable() }
             return read
         }
     }
@@ -66,7 +74,7 @@ extension TLSTransport {
     func waitUntilWritable(milliseconds: Int32) throws -> Bool {
         if try sendCiphertext() { return true }
         guard try stream.waitUntilWritable(milliseconds: milliseconds) else { return false }
-        _ = try sendCiphertext()
+        if !(try sendCiphertext()) { try stream.notifyWhenWritable() }
         return true
     }
 
@@ -103,7 +111,10 @@ extension TLSTransport {
                 connectionAwaitsWritable = false
                 return connection.becameWritable(failure)
             }
-            return close()
+            // Only bytes the connection already counts as written were waiting: it closes (its
+            // exchange included) as after any failed write.
+            connection.context.logger.debug("TLS write failed; closing", metadata: ["peer": "\(connection.peerDescription)", "error": "\(failure)"])
+            return connection.close()
         }
         guard case .serving(let connection) = phase else { return }
         while finishedWrites > 0, !stream.isClosing {
