@@ -154,7 +154,7 @@ extension TLSTransport {
             }
             unsentStart += sent
             guard unsentStart == unsent.count else { return false }
-            unsent.removeAll(keepingCapacity: true)
+            unsent.removeAll()
             unsentStart = 0
         }
         while session.pendingCiphertext > 0 {

@@ -50,7 +50,8 @@ final class TLSTransport {
     var peeked: [UInt8] = []
 
     // Writing (TLSTransport+Writing).
-    /// Ciphertext the socket has not taken: `unsent[unsentStart...]`.
+    /// Ciphertext the socket has not taken: `unsent[unsentStart...]`. Its memory goes when it is
+    /// sent (an idle connection keeps none).
     var unsent: [UInt8] = []
     var unsentStart = 0
     /// Plaintext writes the connection queued, oldest first; the first may be partly encrypted.
