@@ -18,7 +18,7 @@ status=${PIPESTATUS[0]}
     echo
     echo "==== failure summary (exit $status; whole output in $log)"
     echo "-- failed tests and issues:"
-    grep -E '^✘ |Fatal error|fatal error:|Test .* recorded an issue' "$log" | head -40
+    grep -E '^✘ |Fatal error|Fatal Python error|fatal error:|Test .* recorded an issue|^(ERROR|==[0-9]+==ERROR|WARNING: ThreadSanitizer)' "$log" | head -40
     echo "-- started and not finished:"
     # "◇ Test NAME started." against "✔/✘ Test NAME passed|failed after ..."; names may repeat
     # (parameterized tests), so starts and ends are counted.
@@ -30,8 +30,12 @@ status=${PIPESTATUS[0]}
     echo "-- crash:"
     awk '
         /Program crashed:/ { print; next }
-        /^Thread [0-9]+ .*crashed:$/ { frames = 24; print; next }
-        frames > 0 { if ($0 ~ /^$/) frames = 0; else { print; frames-- } }
+        /^Thread [0-9]+ .*crashed:$/ { frames = 24; started = 0; print; next }
+        frames > 0 {
+            # A blank line follows the thread line; the next one ends its frames.
+            if ($0 ~ /^$/) { if (started) frames = 0; next }
+            started = 1; print; frames--
+        }
     ' "$log"
 } >&2
 exit "$status"

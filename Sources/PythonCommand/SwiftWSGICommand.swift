@@ -143,7 +143,8 @@ public struct SwiftWSGICommand: ParsableCommand {
         // the signal thread gets them (Python's handlers do not run meanwhile). Unblocked at the end.
         let signals = StopSignals.block()
         defer { signals.stop() }
-        let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout)
+        // The watchdog allows for the drain delay too, before the drain's own timeout.
+        let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout + serving.limits.drainDelay)
         signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
         let (interpreter, loaded) = try load()
         interpreter.releaseMainThread()

@@ -187,12 +187,16 @@ public final class PythonInterpreter {
         main.release()
     }
 
-    /// Once serving ended and every server thread stopped, on the main thread: takes the GIL back
-    /// and gives back what waits for it; an embedded interpreter then runs Python's shutdown
-    /// (`atexit` handlers, joining non-daemon threads). An attached one goes on: the caller returns
-    /// to Python holding the GIL.
+    /// Once serving ended and every server thread stopped: takes the GIL back and gives back what
+    /// waits for it; an embedded interpreter (on its main thread) then runs Python's shutdown
+    /// (`atexit` handlers, joining non-daemon threads). An attached one goes on: the caller, the
+    /// Python thread that served, returns to Python holding the GIL.
     public func finalize() {
-        main.acquire()
+        // An attached interpreter's server may have served on any Python thread (serve_forever in
+        // a thread of the program, not the one that made the server): that thread, adopted when it
+        // started serving, takes the GIL here, with its own state.
+        let thread = embedded ? main : PythonThread.adoptCurrent()
+        thread.acquire()
         DeferredReleases.drain()
         guard embedded else { return }
         PythonThreads.deleteThreadStates()

@@ -79,15 +79,27 @@ final class PythonThread: @unchecked Sendable {
         return made
     }
 
-    /// The thread ends: its workspace lets go of its Python objects, and a state of its own is
-    /// deleted (the thread-local key's destructor, on this thread).
+    /// The thread ends: its workspace lets go of its Python objects, with the GIL, and a state of
+    /// its own is deleted (the thread-local key's destructor, on this thread).
+    ///
+    /// A thread whose state is not ours (a Python thread that served through `make_server`, or
+    /// the thread that started an embedded interpreter, such as a test's worker thread) may still
+    /// hold a workspace: its templates are dicts, whose deallocation without the GIL is a fatal
+    /// error in CPython. Its state may be gone by now (Python deletes a thread's state before the
+    /// thread ends), so the GIL is taken through a temporary state (`PyGILState_Ensure`).
     fileprivate func end() {
-        guard ownsState, PythonThreads.mayTakeGIL else { return }
-        PyEval_RestoreThread(state)
-        workspace = nil
-        DeferredReleases.drain()
-        PyThreadState_Clear(state)
-        PyThreadState_DeleteCurrent()
+        guard PythonThreads.mayTakeGIL, swsgi_is_finalizing() == 0 else { return }
+        if ownsState {
+            PyEval_RestoreThread(state)
+            workspace = nil
+            DeferredReleases.drain()
+            PyThreadState_Clear(state)
+            PyThreadState_DeleteCurrent()
+        } else if workspace != nil {
+            let gil = PyGILState_Ensure()
+            workspace = nil
+            PyGILState_Release(gil)
+        }
     }
 
     // MARK: Finding the calling thread's record

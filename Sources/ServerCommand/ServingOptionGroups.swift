@@ -39,10 +39,18 @@ public struct ListeningOptions: ParsableArguments {
         valueName: "ADDRESSES"))
     public var forwardedAllowIPs: ForwardedAllowList = ListeningOptions.defaultForwardedAllowIPs
 
+    @Option(name: .customLong("health-check-path"), help: ArgumentHelp(
+        "A path the server answers itself for load balancers (GET or HEAD): 200 while serving, 503 once a stop with --drain-delay began; no application call, no access log line. Default: none.",
+        valueName: "PATH"))
+    public var healthCheckPath: String?
+
     public init() {}
 
     public func validate() throws {
         guard backlog > 0 else { throw ValidationError("--backlog must be > 0") }
+        if let healthCheckPath, !healthCheckPath.hasPrefix("/") || healthCheckPath.contains("?") {
+            throw ValidationError("--health-check-path must be a path starting with '/', without a query: '\(healthCheckPath)'")
+        }
     }
 
     /// gunicorn's default: `FORWARDED_ALLOW_IPS` from the environment, else the loopback addresses.
@@ -117,6 +125,9 @@ public struct LimitOptions: ParsableArguments {
     @Option(name: .customLong("graceful-timeout"), help: "Seconds in-flight requests get to finish on SIGTERM.")
     public var gracefulTimeout: Int = 30
 
+    @Option(name: .customLong("drain-delay"), help: "Seconds a graceful stop (SIGTERM) keeps serving, the health check answering 503, before it stops accepting and drains: the time a load balancer needs to stop routing here.")
+    public var drainDelay: Int = 0
+
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle keep-alive connection stays open.")
     public var keepAlive: Int = 75
 
@@ -135,8 +146,8 @@ public struct LimitOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard timeout > 0, gracefulTimeout >= 0, keepAlive >= 0 else {
-            throw ValidationError("--timeout must be > 0, --graceful-timeout and --keep-alive >= 0")
+        guard timeout > 0, gracefulTimeout >= 0, keepAlive >= 0, drainDelay >= 0 else {
+            throw ValidationError("--timeout must be > 0, --graceful-timeout, --drain-delay and --keep-alive >= 0")
         }
         guard limitRequestLine > 0, limitRequestFields > 0, limitRequestFieldSize > 0, limitRequestBody >= 0 else {
             throw ValidationError("request limits must be > 0 (--limit-request-body >= 0)")

@@ -27,7 +27,8 @@ public struct ServingOptions: ParsableArguments {
     public var workerSettings: WorkerSettings {
         var settings = WorkerSettings(workers: concurrency.workers)
         settings.timeout = .seconds(limits.timeout)
-        settings.gracefulTimeout = .seconds(limits.gracefulTimeout)
+        // The master waits for a worker's whole stop: its drain delay, then its drain.
+        settings.gracefulTimeout = .seconds(limits.gracefulTimeout + limits.drainDelay)
         settings.maxRequests = concurrency.maxRequests > 0 ? concurrency.maxRequests : nil
         settings.maxRequestsJitter = concurrency.maxRequestsJitter
         return settings
@@ -54,6 +55,8 @@ public struct ServingOptions: ParsableArguments {
         configuration.accessLog = accessLog
         configuration.metrics = metrics
         configuration.tls = tls.settings
+        configuration.healthCheck = listening.healthCheckPath.map(HealthCheck.init(path:))
+        configuration.drainDelay = .seconds(limits.drainDelay)
         return configuration
     }
 }

@@ -50,6 +50,15 @@ static inline PyThreadState *swsgi_current_thread_state(void) {
     return _PyThreadState_UncheckedGet();
 #endif
 }
+/* Whether the interpreter is finalizing (no thread may take the GIL then: CPython ends a thread
+   that tries). Needs no GIL. */
+static inline int swsgi_is_finalizing(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return _Py_IsFinalizing();
+#endif
+}
 /* The thread id CPython knows a thread state by (for PyThreadState_SetAsyncExc). */
 static inline unsigned long swsgi_thread_id(PyThreadState *state) { return state->thread_id; }
 

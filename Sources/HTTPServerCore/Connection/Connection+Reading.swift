@@ -142,7 +142,14 @@ extension Connection {
             exchange.body = RequestBody(.spooled(body))
             if expectsContinue { queueContinue() }
         }
-        exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
+        if let probe = context.configuration.healthCheck,
+           probe.matches(path: UnsafeRawBufferPointer(rebasing: headBytes[parser.head.path]), method: method) {
+            // The server answers its load balancer itself (HealthCheck).
+            exchange.request.isLogged = false
+            exchange.source = probe.response()
+        } else {
+            exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
+        }
         state = .readingBody
         arm(hasBody ? .bodyRead : .none)
         if streams { runOnPool() }

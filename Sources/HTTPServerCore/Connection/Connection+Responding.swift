@@ -69,7 +69,7 @@ extension Connection {
     func startFraming(_ head: ResponseHead) {
         if exchange.body != nil { exchange.request.keepAlive = false }
         exchange.framing = ResponseFraming(head: head, request: exchange.request, context: context)
-        if let accessRecord { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
+        if let accessRecord, exchange.request.isLogged { context.accessLog?.captureResponse(accessRecord, lines: head.lines.stableBytes) }
     }
 
     func appendBody(_ chunk: Bytes) {
@@ -108,7 +108,7 @@ extension Connection {
             ])
         }
         let elapsed = context.timesRequests ? context.clock.nanoseconds &- requestStart : 0
-        if let accessRecord { context.logAccess(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
+        if let accessRecord, exchange.request.isLogged { context.logAccess(accessRecord, peer: info, status: framing.status, bytes: framing.bodyBytes, elapsed: elapsed) }
         context.metrics?.responseCompleted(status: framing.status, bytes: framing.bodyBytes, nanoseconds: elapsed)
         if framing.keepAlive && !context.isDraining {
             state = .awaitingRequest

@@ -4,6 +4,8 @@ struct RequestSummary {
     var isHead = false
     /// The client allows keeping the connection and the server is not closing it.
     var keepAlive = true
+    /// The response is written to the access log (a health probe's is not).
+    var isLogged = true
 }
 
 /// The request and response in progress on a connection: filled when a head is accepted

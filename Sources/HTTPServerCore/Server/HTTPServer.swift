@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Logging
 import Synchronization
@@ -42,6 +43,10 @@ public final class HTTPServer: Sendable {
     private let logger: Logger
     /// The TLS context of new connections, when the listeners speak TLS.
     private let tlsContexts: TLSContextStore?
+    private let healthCheck: HealthCheck?
+    private let drainDelay: Duration
+    /// A graceful stop began its drain delay (a second stop request goes straight on).
+    private let drainDelayStarted = Atomic<Bool>(false)
 
     /// Creates the loops and binds. Throws when the address cannot be bound.
     public init(configuration: ServerConfiguration, responder: any Responder) throws {
@@ -120,6 +125,8 @@ public final class HTTPServer: Sendable {
         self.pool = pool
         self.stopDeadline = stopDeadline
         gracefulTimeout = configuration.gracefulTimeout
+        healthCheck = configuration.healthCheck
+        drainDelay = configuration.drainDelay
         lifecycle = Mutex(.ready)
         stop.connect { [weak self] in
             self?.logger.info("the monitor asked to stop; shutting down gracefully")
@@ -191,6 +198,19 @@ public final class HTTPServer: Sendable {
     /// within the graceful timeout, close idle connections. Not graceful, or a second call: close
     /// everything now. Safe from any thread, including from an application.
     public func shutdown(graceful: Bool = true) {
+        if graceful, drainDelay > .zero, !drainDelayStarted.exchange(true, ordering: .relaxed) {
+            // Keep serving while the load balancer notices the probe failing, then drain.
+            healthCheck?.startFailing()
+            logger.info("stopping after the drain delay; serving meanwhile", metadata: [
+                "drain_delay": "\(drainDelay)", "health_check": "\(healthCheck?.path ?? "none")",
+            ])
+            let milliseconds = Int(drainDelay.milliseconds)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [weak self] in
+                self?.shutdown(graceful: true)
+            }
+            return
+        }
+        healthCheck?.startFailing()
         let changed = lifecycle.withLock { state -> Bool in
             guard state == .ready || state == .running else { return false }
             state = .shuttingDown

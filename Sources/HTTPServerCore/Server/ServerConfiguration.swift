@@ -67,6 +67,11 @@ public struct ServerConfiguration: Sendable {
     public var urlScheme: String = "http"
     /// TLS on every listener (gunicorn's `certfile`, `keyfile`, ...); nil: plain HTTP.
     public var tls: TLSServerSettings? = nil
+    /// The path the server answers itself for load balancers (`--health-check-path`); nil: none.
+    public var healthCheck: HealthCheck? = nil
+    /// How long a graceful stop keeps serving, the health check answering 503, before it stops
+    /// accepting and drains (`--drain-delay`): the time a load balancer needs to stop routing here.
+    public var drainDelay: Duration = .zero
     /// The peers whose `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` headers set
     /// `REMOTE_ADDR` and `wsgi.url_scheme` (gunicorn's `forwarded_allow_ips`; its default).
     public var forwardedAllowIPs: ForwardedAllowList = .loopback

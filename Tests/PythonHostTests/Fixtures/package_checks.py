@@ -50,6 +50,18 @@ for threads in (0, 2):
     assert results == [(200, {"path": "/a", "multithread": threads > 0})], results
     ok(f"make_server threads={threads}")
 
+# serve_forever in a thread of the program (not the one that made the server), as socketserver's
+# servers are used: shutdown() from the making thread, then the serving thread returns and ends.
+server = make_server("127.0.0.1", 0, hello)
+serving = threading.Thread(target=server.serve_forever)
+serving.start()
+assert get(server.server_address[1], "/b")[0] == 200
+server.shutdown()
+serving.join(20)
+assert not serving.is_alive(), "serve_forever did not return in its thread"
+server.server_close()
+ok("serve_forever in a thread")
+
 # A context manager closes the server; a server made and closed without serving frees its port.
 with make_server("127.0.0.1", 0, hello) as server:
     assert isinstance(server, WSGIServer)
