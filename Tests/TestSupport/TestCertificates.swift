@@ -28,15 +28,19 @@ public struct TestCertificates: Sendable {
         directory = NSTemporaryDirectory() + "swift-wsgi-tls-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try openssl(["req", "-x509"] + key + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=swift-wsgi test CA"])
-        try openssl(["req", "-x509"] + key + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=another CA"])
+        // The extensions strict verifiers require (Python 3.13's default context: a CA's key usage
+        // and critical basic constraints, a leaf's authority key identifier).
+        let ca = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        try openssl(["req", "-x509"] + key + ca + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=swift-wsgi test CA"])
+        try openssl(["req", "-x509"] + key + ca + ["-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=another CA"])
         try issue("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", key: key)
         try issue("client", subject: "/CN=client one/O=Example", extensions: "extendedKeyUsage=clientAuth\n", key: key)
         try issue("rotated", subject: "/CN=localhost/O=rotated", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", key: key)
     }
 
     private func issue(_ name: String, subject: String, extensions: String, key: [String]) throws {
-        try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
+        let leaf = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
+        try (leaf + extensions).write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
         try openssl(["req"] + key + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject])
         try openssl([
             "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
