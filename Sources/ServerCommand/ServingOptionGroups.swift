@@ -39,6 +39,9 @@ public struct ListeningOptions: ParsableArguments {
         valueName: "ADDRESSES"))
     public var forwardedAllowIPs: ForwardedAllowList = ListeningOptions.defaultForwardedAllowIPs
 
+    @Flag(name: .customLong("request-start-header"), help: "Stamp each request with the time its first byte was read, as X-Request-Start: t=MICROSECONDS (the queue time New Relic, Scout and Sentry read), unless a proxy of --forwarded-allow-ips set it; a client's own is replaced.")
+    public var requestStartHeader = false
+
     @Option(name: .customLong("health-check-path"), help: ArgumentHelp(
         "A path the server answers itself for load balancers (GET or HEAD): 200 while serving, 503 once a stop with --drain-delay began; no application call, no access log line. Default: none.",
         valueName: "PATH"))

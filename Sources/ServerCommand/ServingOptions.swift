@@ -56,6 +56,7 @@ public struct ServingOptions: ParsableArguments {
         configuration.metrics = metrics
         configuration.tls = tls.settings
         configuration.healthCheck = listening.healthCheckPath.map(HealthCheck.init(path:))
+        configuration.stampsRequestStart = listening.requestStartHeader
         configuration.drainDelay = .seconds(limits.drainDelay)
         return configuration
     }

@@ -36,11 +36,15 @@ public struct CGIVariables {
     public unowned(unsafe) let context: CGIContext
     /// The context's mount point (valid while the context is), read for every path.
     let mountPoint: UnsafeRawBufferPointer
+    /// The request's queue-time stamp, microseconds since the epoch; 0: none
+    /// (``IncomingRequest/receivedAt``).
+    let receivedAt: UInt64
 
-    public init(head: RequestHead, bytes: UnsafeRawBufferPointer, context: CGIContext) {
+    public init(head: RequestHead, bytes: UnsafeRawBufferPointer, context: CGIContext, receivedAt: UInt64 = 0) {
         self.head = head
         self.bytes = bytes
         self.context = context
+        self.receivedAt = receivedAt
         mountPoint = context.mountPoint.stableBytes
     }
 
@@ -58,11 +62,37 @@ public struct CGIVariables {
     /// Calls `body` with the field name and value of every `HTTP_*` variable (one per distinct
     /// header field name, repeated fields joined; see ``withHeaderKey(fieldName:_:)`` for the key).
     public func forEachHeader(_ body: (_ fieldName: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        let stamps = stampsRequestStart
         for (index, field) in head.fields.enumerated() {
             let name = self[field.name]
             guard Self.headerField(name) == .http, !isRepeat(index) else { continue }
+            if stamps && Self.sameName(name, Self.requestStartName) { continue }
             withJoinedValues(from: index, matching: { Self.sameName($0, name) }) { body(name, $0) }
         }
+        if stamps {
+            let name = UnsafeRawBufferPointer(start: Self.requestStartName.utf8Start, count: Self.requestStartName.utf8CodeUnitCount)
+            withRequestStamp { body(name, $0) }
+        }
+    }
+
+    // MARK: Queue time
+
+    /// `X-Request-Start`, the header APM agents read the queue time from.
+    static let requestStartName: StaticString = "x-request-start"
+
+    /// Whether this request carries the server's stamp as `X-Request-Start` (in place of one the
+    /// client sent): stamping is on, and no trusted proxy set the header (a proxy's stamp is the
+    /// earlier one).
+    var stampsRequestStart: Bool {
+        guard receivedAt != 0 else { return false }
+        guard context.trustsForwardedHeaders else { return true }
+        return !head.fields.contains { Self.sameName(self[$0.name], Self.requestStartName) }
+    }
+
+    /// Calls `body` with the stamp, `t=MICROSECONDS` (New Relic's form).
+    private func withRequestStamp(_ body: (UnsafeRawBufferPointer) -> Void) {
+        var text = "t=\(receivedAt)"
+        text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
     // MARK: Looking one up
@@ -110,6 +140,11 @@ public struct CGIVariables {
             let prefix = "HTTP_".utf8
             guard key.count > prefix.count, key.starts(with: prefix) else { return false }
             let suffix = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(key)[prefix.count...])
+            if stampsRequestStart,
+               Self.name(UnsafeRawBufferPointer(start: Self.requestStartName.utf8Start, count: Self.requestStartName.utf8CodeUnitCount), mapsTo: suffix) {
+                withRequestStamp(body)
+                return true
+            }
             let matches = { (name: UnsafeRawBufferPointer) in Self.headerField(name) == .http && Self.name(name, mapsTo: suffix) }
             guard let index = head.fields.firstIndex(where: { matches(self[$0.name]) }) else { return false }
             withJoinedValues(from: index, matching: matches, body)

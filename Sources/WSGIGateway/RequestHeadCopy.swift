@@ -15,6 +15,8 @@ public struct RequestHeadCopy: ~Copyable {
     /// copied table.
     public private(set) var head: RequestHead
     private var count = 0
+    /// The request's queue-time stamp (``IncomingRequest/receivedAt``).
+    private var receivedAt: UInt64 = 0
 
     /// A copy of `request`'s head.
     public init(_ request: borrowing IncomingRequest) {
@@ -47,11 +49,12 @@ public struct RequestHeadCopy: ~Copyable {
         if fieldCount > 0 { fields.baseAddress!.initialize(from: request.head.fields.baseAddress!, count: fieldCount) }
         head = request.head
         head.fields = UnsafeBufferPointer(start: fields.baseAddress, count: fieldCount)
+        receivedAt = request.receivedAt
     }
 
     /// The CGI variables of the copied head; valid until the next ``load(_:)`` (and while `context`
     /// lives).
     public func variables(context: CGIContext) -> CGIVariables {
-        CGIVariables(head: head, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), context: context)
+        CGIVariables(head: head, bytes: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), context: context, receivedAt: receivedAt)
     }
 }

@@ -40,7 +40,7 @@ final class MemoryConnection {
         loop = try Loop()
         let server = ServerInfo(
             software: configuration.serverSoftware, urlScheme: "http", host: configuration.host,
-            applicationThreads: 0, multithread: false, multiprocess: false
+            applicationThreads: 0, multithread: false, multiprocess: false, forwardedAllowIPs: configuration.forwardedAllowIPs
         )
         context = LoopContext(loop: loop, configuration: configuration, responder: responder(configuration), serverInfo: server, clock: clock)
         transport.clock = clock

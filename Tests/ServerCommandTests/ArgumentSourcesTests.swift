@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Glibc
 import HTTPServerCore
 import Testing
@@ -11,6 +12,30 @@ import Testing
         #expect(try ArgumentSources.split(#"--access-logformat '%(h)s "%(r)s"' -b"x y""#) == ["--access-logformat", #"%(h)s "%(r)s""#, "-bx y"])
         #expect(try ArgumentSources.split(#"a\ b "c\"d" ''"#) == ["a b", #"c"d"#, ""])
         #expect(throws: CommandLineError.self) { try ArgumentSources.split("--bind 'open") }
+    }
+
+    /// The merging reads options without the parser's definition, so it lists the options that take
+    /// no value: every flag of the serving options must be there, or its next argument is taken as
+    /// its value (`--request-start-header app:x` lost the application).
+    @Test func everyServingFlagIsKnownToTakeNoValue() throws {
+        struct Probe: ParsableCommand {
+            @OptionGroup var serving: ServingOptions
+        }
+        var dump = ""
+        do {
+            _ = try Probe.parseAsRoot(["--experimental-dump-help"])
+        } catch {
+            dump = Probe.fullMessage(for: error)
+        }
+        let root = try JSONSerialization.jsonObject(with: Data(dump.utf8)) as? [String: Any]
+        let arguments = (root?["command"] as? [String: Any])?["arguments"] as? [[String: Any]] ?? []
+        let flags = arguments.filter { $0["kind"] as? String == "flag" }.flatMap { argument in
+            (argument["names"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "long" }.compactMap { $0["name"] as? String }.map { "--" + $0 }
+        }
+        #expect(flags.count >= 3, "read the flags from the parser's definition: \(dump.prefix(200))")
+        for flag in flags where flag != "--help" {
+            #expect(ArgumentSources.flags.contains(flag), "\(flag) is a flag the merging does not know")
+        }
     }
 
     @Test func laterSourcesReplaceASettingInEarlierOnes() {

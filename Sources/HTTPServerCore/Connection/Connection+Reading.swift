@@ -48,6 +48,7 @@ extension Connection {
                 if state == .awaitingRequest && !parser.isBetweenMessages {
                     state = .readingHead
                     arm(.headerRead)
+                    if context.configuration.stampsRequestStart { firstByteAt = ServerClock.wallMicroseconds() }
                 }
                 if inputEnded {
                     finishInput()
@@ -142,13 +143,19 @@ extension Connection {
             exchange.body = RequestBody(.spooled(body))
             if expectsContinue { queueContinue() }
         }
+        var request = IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead)
+        if context.configuration.stampsRequestStart {
+            // A head that came whole in one read began now; one that came in pieces, at its first.
+            request.receivedAt = state == .readingHead && firstByteAt != 0 ? firstByteAt : ServerClock.wallMicroseconds()
+            firstByteAt = 0
+        }
         if let probe = context.configuration.healthCheck,
            probe.matches(path: UnsafeRawBufferPointer(rebasing: headBytes[parser.head.path]), method: method) {
             // The server answers its load balancer itself (HealthCheck).
             exchange.request.isLogged = false
             exchange.source = probe.response()
         } else {
-            exchange.source = handler.accept(IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead))
+            exchange.source = handler.accept(request)
         }
         state = .readingBody
         arm(hasBody ? .bodyRead : .none)

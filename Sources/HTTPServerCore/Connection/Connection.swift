@@ -77,6 +77,9 @@ final class Connection: PartSink {
     /// Monotonic nanoseconds when the current request's head arrived (kept when
     /// ``LoopContext/timesRequests``).
     @exclusivity(unchecked) var requestStart: UInt64 = 0
+    /// Wall-clock microseconds when the current request's first byte was read (kept when
+    /// ``ServerConfiguration/stampsRequestStart``; 0 until then).
+    @exclusivity(unchecked) var firstByteAt: UInt64 = 0
 
     // The timeout in force, checked by the loop's sweep.
     @exclusivity(unchecked) var timeout = Timeout.none

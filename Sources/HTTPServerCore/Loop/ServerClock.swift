@@ -48,6 +48,13 @@ final class ServerClock {
         manual += milliseconds * 1_000_000
     }
 
+    /// The wall clock in microseconds since the epoch (a request's queue-time stamp).
+    static func wallMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+    }
+
     /// The monotonic clock, for what any thread reads (``StopDeadline``).
     static func monotonicNanoseconds() -> UInt64 {
         var now = timespec()

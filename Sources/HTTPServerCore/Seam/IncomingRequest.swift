@@ -14,6 +14,10 @@ public struct IncomingRequest {
     public let body: RequestBody?
     /// Whether the method is `HEAD` (the response then carries no body).
     public let isHead: Bool
+    /// When the request's first byte was read, in microseconds since the epoch, with
+    /// ``ServerConfiguration/stampsRequestStart``; 0 otherwise (the queue time an APM agent reads
+    /// from `X-Request-Start`).
+    public var receivedAt: UInt64 = 0
 }
 
 /// The addresses of a connection, as CGI wants them.

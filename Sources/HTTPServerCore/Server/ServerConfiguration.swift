@@ -67,6 +67,10 @@ public struct ServerConfiguration: Sendable {
     public var urlScheme: String = "http"
     /// TLS on every listener (gunicorn's `certfile`, `keyfile`, ...); nil: plain HTTP.
     public var tls: TLSServerSettings? = nil
+    /// Stamp each request with the time its first byte was read, as `X-Request-Start: t=MICROSECONDS`
+    /// (New Relic's, Scout's and Sentry's queue time), unless a trusted proxy already set that header
+    /// (`--request-start-header`).
+    public var stampsRequestStart = false
     /// The path the server answers itself for load balancers (`--health-check-path`); nil: none.
     public var healthCheck: HealthCheck? = nil
     /// How long a graceful stop keeps serving, the health check answering 503, before it stops
