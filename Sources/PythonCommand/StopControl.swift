@@ -66,12 +66,14 @@ final class StopControl: Sendable {
             return !state.watchdogStarted
         }
         guard first else { return }
-        DispatchQueue.global().async {
-            if seconds > 0 {
-                sleep(UInt32(seconds))
+        // Two timers, so that the exit never waits behind the interruption: interrupting takes the
+        // GIL, which the code being stopped may hold for good.
+        if seconds > 0 {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds)) {
                 PythonInterpreter.interruptApplications()
             }
-            sleep(5)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds + 5)) {
             printLine("Error: Python code did not return within \(seconds + 5) s of the stop (code blocked in C, or a non-daemon thread); exiting")
             _exit(1)
         }

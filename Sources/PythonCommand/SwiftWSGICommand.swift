@@ -148,7 +148,13 @@ public struct SwiftWSGICommand: ParsableCommand {
         signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
         let (interpreter, loaded) = try load()
         interpreter.releaseMainThread()
-        defer { interpreter.finalize() }
+        defer {
+            // The signal thread ends first, while this thread does not hold the GIL: a stop signal
+            // it is handling may take the GIL (interrupting Python code), which would wait forever
+            // once this thread took the GIL back and waited for it to end.
+            signals.stop()
+            interpreter.finalize()
+        }
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
         if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
         stop.serving(server)

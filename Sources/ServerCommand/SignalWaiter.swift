@@ -61,10 +61,11 @@ public final class SignalWaiter: Sendable {
     }
 
     /// Ends the waiting thread (woken by one of its own signals, sent to it alone) and restores the
-    /// mask of the calling thread, the one that blocked them.
+    /// mask of the calling thread, the one that blocked them. A second call only restores the mask.
     public func stop() {
         let (thread, handle) = waiter.withLock { state -> (pthread_t?, UVThread?) in
             state.stopping = true
+            defer { state.handle = nil }
             return (state.thread, state.handle)
         }
         if let handle {
