@@ -10,13 +10,8 @@ import WSGI
 /// response, not on the next sweep.
 @Suite struct AccessLogFlushTests {
     @Test func theFirstLineOfABufferArrangesAFlushAndLaterOnesRideAlong() throws {
-        var ends: [Int32] = [0, 0]
-        #expect(pipe(&ends) == 0)
-        defer {
-            close(ends[0])
-            close(ends[1])
-        }
-        _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        let ends = try Self.logPipe()
+        defer { Self.close(ends) }
         let client = try MemoryConnection(app: { _, startResponse in
             try startResponse("200 OK", [])
             return ["ok"]
@@ -36,6 +31,19 @@ import WSGI
         client.send(request)
         #expect(arranged == 2, "a line in an empty buffer arranges the next flush")
         #expect(try client.responses().count == 4)
+    }
+
+    /// A pipe for an access log to write into: (read end, non-blocking; write end). Close it with
+    /// ``close(_:)``.
+    static func logPipe() throws -> [Int32] {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        return ends
+    }
+
+    static func close(_ ends: [Int32]) {
+        for end in ends { Glibc.close(end) }
     }
 
     static func read(_ descriptor: Int32) -> String {

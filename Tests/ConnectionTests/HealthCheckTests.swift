@@ -21,13 +21,8 @@ import WSGI
     }
 
     @Test func theProbeIsAnsweredByTheServerAndTheRestByTheApplication() throws {
-        var ends: [Int32] = [0, 0]
-        #expect(pipe(&ends) == 0)
-        defer {
-            close(ends[0])
-            close(ends[1])
-        }
-        _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        let ends = try AccessLogFlushTests.logPipe()
+        defer { AccessLogFlushTests.close(ends) }
         let calls = Counter()
         let client = try Self.client(calls: calls, log: ends[1])
         var responses: [HTTPResponse] = []

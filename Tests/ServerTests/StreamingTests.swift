@@ -106,17 +106,24 @@ import WSGIServer
         #expect(intact)
     }
 
-    @Test func fileWrapperIsSentFromTheCurrentPosition() throws {
+    /// A 300,000-byte file and an application that sends it with `wsgi.file_wrapper` from offset
+    /// 10; remove the file with `unlink(path)`.
+    static func fileWrapperFixture() -> (path: String, content: [UInt8], app: Application) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-file-\(UUID().uuidString)").path
         let content = (0..<300_000).map { UInt8($0 % 251) }
         _ = FileManager.default.createFile(atPath: path, contents: Data(content))
-        defer { unlink(path) }
-        let server = try TestServer(app: { environ, startResponse in
+        return (path, content, { environ, startResponse in
             let file = try File(path: path)
             try file.seek(to: 10)
             try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
             return environ.fileWrapper!(file)
         })
+    }
+
+    @Test func fileWrapperIsSentFromTheCurrentPosition() throws {
+        let (path, content, app) = Self.fileWrapperFixture()
+        defer { unlink(path) }
+        let server = try TestServer(app: app)
         defer { server.stop() }
         let client = try server.client()
         for _ in 0..<2 {  // twice on one connection: the framing is exact

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HTTPServerCore
+import Synchronization
 import Testing
 import TestSupport
 import TLS
@@ -167,16 +168,9 @@ import DemoApps
     /// With the application on the loop thread (0) or on pool threads (2).
     @Test(arguments: [0, 2])
     func aFileWrapperGoesThroughTLSFromItsPosition(threads: Int) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgi-tls-file-\(UUID().uuidString)").path
-        let content = (0..<300_000).map { UInt8($0 % 251) }
-        _ = FileManager.default.createFile(atPath: path, contents: Data(content))
+        let (path, content, app) = StreamingTests.fileWrapperFixture()
         defer { unlink(path) }
-        let server = try TestServer(app: { environ, startResponse in
-            let file = try File(path: path)
-            try file.seek(to: 10)
-            try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
-            return environ.fileWrapper!(file)
-        }, configure: { configuration in
+        let server = try TestServer(app: app, configure: { configuration in
             configuration.threads = threads
             configuration.tls = TLSServerSettings(certificateFile: Self.certificates.serverCertificate, keyFile: Self.certificates.serverKey)
         })
@@ -189,16 +183,27 @@ import DemoApps
         }
     }
 
-    /// A client that reads nothing: the endless body is pulled only as far as the socket's buffers
-    /// and the one slice the transport holds, then the application waits.
-    @Test func aClientThatReadsNothingHoldsTheBodyBack() throws {
-        let pulls = Counter()
+    /// Backpressure through TLS: at every pull of a 64 MiB body, the application is ahead of what
+    /// the client has decrypted by at most the sockets' buffers and the one slice the transport
+    /// holds. The client reads at its own pace, without pauses; without backpressure the loop
+    /// would pull the whole body in its first turn.
+    @Test func theBodyIsPulledNoFasterThanTheClientReads() throws {
         let chunkSize = 16 * 1024
+        let chunks = 4096
+        let received = Mutex(0)
+        let maxAhead = Mutex(0)
+        let pulled = Mutex(0)
         let server = try TestServer(app: { _, startResponse in
-            try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
+            try startResponse("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", String(chunks * chunkSize))])
             let chunk = Bytes([UInt8](repeating: UInt8(ascii: "x"), count: chunkSize))
             return ResponseBody(next: {
-                pulls.increment()
+                let count = pulled.withLock { count -> Int in
+                    count += 1
+                    return count
+                }
+                guard count <= chunks else { return nil }
+                let ahead = count * chunkSize - received.withLock { $0 }
+                maxAhead.withLock { $0 = max($0, ahead) }
                 return chunk
             })
         }, configure: { configuration in
@@ -207,17 +212,13 @@ import DemoApps
         defer { server.stop() }
         let client = try Self.client(port: server.port)
         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        // Wait until the pulls stop (the server waits for the client), then check how far it went.
-        var settled = pulls.count
-        while true {
-            usleep(200_000)
-            let now = pulls.count
-            if now == settled { break }
-            settled = now
+        var total = 0
+        while total < chunks * chunkSize {
+            total += try client.discardSome(timeout: 30)
+            received.withLock { $0 = total }
         }
-        #expect(settled > 0)
-        // Loopback socket buffers take a few MiB at most; without backpressure this never stops.
-        #expect(settled * chunkSize < 16 << 20, "\(settled) chunks of \(chunkSize) bytes pulled for a client that reads nothing")
+        // Loopback sockets buffer a few MiB each way at most.
+        #expect(maxAhead.withLock { $0 } < 16 << 20, "the application ran \(maxAhead.withLock { $0 } >> 20) MiB ahead of the client")
     }
 
     /// Other TLS stacks as clients: curl (HTTP/1.1 keep-alive over one connection) and

@@ -70,6 +70,15 @@ public final class TLSClient {
         }
     }
 
+    /// Receives once, decrypts, and drops the bytes: returns how many there were (possibly 0: a
+    /// record with no data); throws once the server closed. For large bodies a test only counts.
+    public func discardSome(timeout: Double = 5) throws -> Int {
+        guard !ended else { throw RawClient.Failure("the server closed") }
+        try receiveMore(until: Date().addingTimeInterval(timeout))
+        defer { plaintext = [] }
+        return plaintext.count
+    }
+
     /// Decrypted bytes until the server closes; everything not consumed.
     public func readToEOF(timeout: Double = 5) throws -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)
