@@ -162,10 +162,13 @@ let package = Package(
             path: "Examples/Swift/Server",
             swiftSettings: strict
         ),
+        // Prints where the test process crashed (frames through glibc's abort), before the Swift
+        // backtracer's report; linked into the test process through TestSupport.
+        .target(name: "CrashReport", path: "Tests/CrashReport"),
         // Shared by the live test suites: in-process server, raw socket client, demo child process.
         .target(
             name: "TestSupport",
-            dependencies: ["WSGIServer", "TLS", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WSGIServer", "TLS", "CrashReport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
