@@ -32,7 +32,7 @@ let package = Package(
         .library(name: "WSGI", targets: ["WSGI"]),
         .library(name: "WSGIServer", targets: ["WSGIServer"]),
         .library(name: "HTTP1Parser", targets: ["HTTP1Parser"]),
-        .library(name: "StaticFiles", targets: ["StaticFiles"]),
+        .library(name: "StaticFiles", targets: ["StaticFiles", "StaticContent"]),
         .executable(name: "wsgi-demo", targets: ["wsgi-demo"]),
         // `swift_wsgi._native`, the Python package's extension module (libswift-wsgi-native.so,
         // renamed by the package's build backend, python/build).
@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "HTTPServerCore",
             dependencies: [
-                "UVLoop", "HTTP1Parser", "SharedBytes", "TLS",
+                "UVLoop", "HTTP1Parser", "SharedBytes", "TLS", "StaticContent",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -95,8 +95,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
-        // A WSGI application serving a directory (sendfile, validators, ranges), for Swift apps.
-        .target(name: "StaticFiles", dependencies: ["WSGI"], swiftSettings: strict),
+        // A directory served as static files: the decisions of a file response (validators,
+        // ranges, precompressed siblings, cache policy), for the server's mounts and for
+        // StaticFiles, the WSGI application Swift apps mount.
+        .target(name: "StaticContent", swiftSettings: strict),
+        .target(name: "StaticFiles", dependencies: ["WSGI", "StaticContent"], swiftSettings: strict),
         // CPython's C API (Debian python3-dev; pkg-config python3 gives the headers, the
         // executable links the interpreter: `staticPython`) and the little C that Swift cannot
         // express: macro wrappers and the `_swiftwsgi` extension module's types.
@@ -118,7 +121,7 @@ let package = Package(
         .target(
             name: "ServerCommand",
             dependencies: [
-                "HTTPServerCore", "Supervisor", "UVLoop", "WSGIServer", "TLS",
+                "HTTPServerCore", "Supervisor", "UVLoop", "WSGIServer", "TLS", "StaticContent",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -254,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles", "ExampleApps", "TLS", "HTTPServerCore",
+                "WSGIServer", "DemoApps", "WSGI", "TestSupport", "StaticFiles", "StaticContent", "ExampleApps", "TLS", "HTTPServerCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

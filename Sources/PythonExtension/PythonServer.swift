@@ -49,7 +49,7 @@ final class PythonServer: @unchecked Sendable {
         interpreter = try PythonInterpreter.attach(nil)
         let application = interpreter.application(callable, logger: Logger(label: "swift-wsgi"))
         self.application = application
-        let configuration = options.serverConfiguration(listeners: [.tcp(host: host, port: port)], label: "swift-wsgi", accessLog: try options.openAccessLog())
+        let configuration = try options.serverConfiguration(listeners: [.tcp(host: host, port: port)], label: "swift-wsgi", accessLog: try options.openAccessLog())
         // Bound without the GIL: nothing here needs it, and the program's threads go on.
         server = try PythonEntry.releasingGIL { try HTTPServer(configuration: configuration, responder: application.responder) }
     }

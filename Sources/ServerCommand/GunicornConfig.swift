@@ -77,7 +77,8 @@ enum GunicornConfig {
         "worker_class": "--worker-class", "accesslog": "--access-logfile", "access_log_format": "--access-logformat",
         "errorlog": "--error-logfile", "loglevel": "--log-level", "pidfile": "--pid", "chdir": "--chdir",
         "certfile": "--certfile", "keyfile": "--keyfile", "ca_certs": "--ca-certs", "cert_reqs": "--cert-reqs",
-        "ciphers": "--ciphers",
+        "ciphers": "--ciphers", "static_max_age": "--static-max-age", "static_immutable_pattern": "--static-immutable-pattern",
+        "health_check_path": "--health-check-path", "drain_delay": "--drain-delay",
     ]
 
     /// gunicorn settings this server does not have (its hooks among them).
@@ -96,7 +97,7 @@ enum GunicornConfig {
     ]
 
     /// Settings that are not one value of one option.
-    static let special: Set<String> = ["bind", "forwarded_allow_ips", "umask", "reload", "check_config", "wsgi_app", "pythonpath"]
+    static let special: Set<String> = ["bind", "forwarded_allow_ips", "umask", "reload", "check_config", "wsgi_app", "pythonpath", "static", "request_start_header"]
 
     static func translate(_ setting: Setting, takesApplication: Bool) -> Translation {
         let name = setting.name
@@ -111,6 +112,9 @@ enum GunicornConfig {
         case ("forwarded_allow_ips", .list(let list)): return .arguments(["--forwarded-allow-ips", list.joined(separator: ",")])
         case ("umask", .scalar(let value)): return .arguments(["--umask", Int(value).map { "0o" + String($0, radix: 8) } ?? value])
         case ("reload", .bool(let on)): return .arguments(on ? ["--reload"] : [])
+        case ("request_start_header", .bool(let on)): return .arguments(on ? ["--request-start-header"] : [])
+        case ("static", .scalar(let mount)): return .arguments(["--static", mount])
+        case ("static", .list(let mounts)): return .arguments(mounts.flatMap { ["--static", $0] })
         case ("check_config", .bool(let on)): return .arguments(on ? ["--check-config"] : [])
         case ("wsgi_app", .scalar(let application)): return .arguments([application])
         case ("pythonpath", .scalar(let paths)): return .arguments(paths.split(separator: ",").flatMap { ["--pythonpath", String($0)] })

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import HTTPServerCore
 import Logging
+import StaticContent
 
 /// How the command is set up: a gunicorn config file, the working directory, the pid file.
 public struct SetupOptions: ParsableArguments {
@@ -186,4 +187,52 @@ public struct LoggingOptions: ParsableArguments {
 
     /// The `--log-level` as swift-log's level (gunicorn writes them in any case).
     public var level: Logger.Level? { Logger.Level(rawValue: logLevel.lowercased()) }
+}
+
+/// Static files the server serves itself, without calling the application (whitenoise's job, in
+/// the server).
+public struct StaticFileOptions: ParsableArguments {
+    @Option(name: .customLong("static"), help: ArgumentHelp(
+        "Serve the files of DIR under URL_PREFIX (repeatable): GET and HEAD with sendfile, ETag/Last-Modified/304, one range, FILE.br/FILE.gz for clients that accept them; a path naming no file there goes to the application.",
+        valueName: "URL_PREFIX=DIR"))
+    public var mounts: [StaticMountArgument] = []
+
+    @Option(name: .customLong("static-max-age"), help: "Cache-Control max-age, in seconds, of static files whose names carry no content hash; -1 sends none.")
+    public var maxAge: Int = 60
+
+    @Option(name: .customLong("static-immutable-pattern"), help: ArgumentHelp(
+        "Static files whose path below the prefix matches this extended regular expression never change: Cache-Control: public, max-age=31536000, immutable. Default: whitenoise's (a 12-digit hex hash, as Django's ManifestStaticFilesStorage names files); '' for none.",
+        valueName: "REGEX"))
+    public var immutablePattern: String = CachePolicy.hashedNames
+
+    public init() {}
+
+    public func validate() throws {
+        guard maxAge >= -1 else { throw ValidationError("--static-max-age must be >= 0, or -1 for none") }
+    }
+
+    /// The mounts, their directories resolved now (relative ones against the working directory,
+    /// after `--chdir`); throws when a directory cannot be served or the pattern is not one.
+    public func staticMounts() throws -> [StaticMount] {
+        let policy: CachePolicy
+        do {
+            policy = CachePolicy(maxAge: maxAge >= 0 ? maxAge : nil, immutable: immutablePattern.isEmpty ? nil : try PathPattern(immutablePattern))
+            return try mounts.map { StaticMount(prefix: $0.prefix, directory: try StaticDirectory(root: $0.directory, cachePolicy: policy)) }
+        } catch {
+            throw CommandLineError("--static: \(error)")
+        }
+    }
+}
+
+/// `URL_PREFIX=DIR`, as `--static` takes it.
+public struct StaticMountArgument: ExpressibleByArgument, Sendable {
+    public let prefix: String
+    public let directory: String
+
+    public init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), argument.hasPrefix("/") else { return nil }
+        prefix = String(argument[..<equals])
+        directory = String(argument[argument.index(after: equals)...])
+        guard !directory.isEmpty, !prefix.contains("?") else { return nil }
+    }
 }

@@ -14,6 +14,7 @@ public struct ServingOptions: ParsableArguments {
     @OptionGroup(title: "Limits and timeouts") public var limits: LimitOptions
     @OptionGroup(title: "Logging") public var logging: LoggingOptions
     @OptionGroup(title: "TLS") public var tls: TLSOptions
+    @OptionGroup(title: "Static files") public var staticFiles: StaticFileOptions
 
     public init() {}
 
@@ -35,8 +36,9 @@ public struct ServingOptions: ParsableArguments {
     }
 
     /// The server configuration the flags describe, listening on `listeners`, logging as `label`,
-    /// with `accessLog` (opened by the caller) as its access log.
-    public func serverConfiguration(listeners: [ListenAddress], label: String, accessLog: AccessLog?, metrics: ServerMetrics? = nil) -> ServerConfiguration {
+    /// with `accessLog` (opened by the caller) as its access log. Throws when a `--static` directory
+    /// cannot be served.
+    public func serverConfiguration(listeners: [ListenAddress], label: String, accessLog: AccessLog?, metrics: ServerMetrics? = nil) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.listeners = listeners
         configuration.backlog = listening.backlog
@@ -58,6 +60,7 @@ public struct ServingOptions: ParsableArguments {
         configuration.healthCheck = listening.healthCheckPath.map(HealthCheck.init(path:))
         configuration.stampsRequestStart = listening.requestStartHeader
         configuration.drainDelay = .seconds(limits.drainDelay)
+        configuration.staticMounts = try staticFiles.staticMounts()
         return configuration
     }
 }

@@ -38,6 +38,8 @@ public struct ServingProcess {
         }
         try options.bootstrapLogging()
         let accessLog = try options.openAccessLog()
+        // A directory that cannot be served stops the command here, before any worker starts.
+        _ = try options.staticFiles.staticMounts()
         if options.setup.checkConfig { return try check() }
         var settings = options.workerSettings
         settings.bootFailureStatus = bootFailureStatus
@@ -57,9 +59,9 @@ public struct ServingProcess {
             defer { pidFile?.remove() }
             let metrics = try options.logging.metricsBind.map { try MetricsEndpoint(address: $0, logger: Logger(label: "\(command).metrics")) }
             defer { metrics?.stop() }
-            try serve(options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), true)
+            try serve(try options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), true)
         case .worker(let link):
-            var configuration = options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
+            var configuration = try options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
             link.configure(&configuration)
             try serve(configuration, false)
         case .master(let supervisor):

@@ -1,9 +1,11 @@
+import Foundation
 import Glibc
 import Testing
 import TestSupport
 
-/// The operations flags in `swift-wsgi`: the health probe answered without the application, and a
-/// drain delay that keeps a stopping server serving until a second signal (alone and in workers).
+/// The operations flags in `swift-wsgi`: the health probe answered without the application, a
+/// drain delay that keeps a stopping server serving until a second signal (alone and in workers),
+/// static files served by the server.
 @Suite struct OperationsTests {
     @Test(arguments: [[], ["--workers", "1"]])
     func theProbeAndTheDrainDelay(mode: [String]) throws {
@@ -27,5 +29,31 @@ import TestSupport
         #expect(value.hasPrefix("t=") && UInt64(value.dropFirst(2)).map { $0 > 1_700_000_000_000_000 } == true, "\(value)")
         let proxied = try jsonObject(try exchange(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Request-Start: t=42\r\n\r\n"))["environ"] as? [String: String]
         #expect(proxied?["HTTP_X_REQUEST_START"] == "t=42")
+    }
+
+    /// `--static` (in a config file here; a flag replaces the file's list, as `--bind` does): a
+    /// file under a prefix comes from the server (the echo application would answer JSON), a miss
+    /// reaches the application; a directory that cannot be served stops the command with its
+    /// reason.
+    @Test(arguments: [[], ["--workers", "1"]])
+    func staticFiles(mode: [String]) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swift-wsgi-static-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory + "/css", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "body{}".write(toFile: directory + "/css/site.css", atomically: true, encoding: .utf8)
+        let config = directory + "/gunicorn.conf.py"
+        try "static = ['/static=\(directory)', '/assets=\(directory)/css']\nstatic_max_age = 5\n".write(toFile: config, atomically: true, encoding: .utf8)
+
+        let server = try PythonFixtures.serve(["echo_app:app", "-c", config] + mode)
+        let file = try get(server, "/static/css/site.css")
+        #expect(file.bodyText == "body{}")
+        #expect(file.header("Content-Type") == "text/css; charset=utf-8")
+        #expect(file.header("Cache-Control") == "public, max-age=5")
+        #expect(try get(server, "/assets/site.css").bodyText == "body{}", "the second mount")
+        #expect(try jsonObject(try get(server, "/static/css/missing.css"))["environ"] != nil, "a miss reaches the application")
+
+        let refused = try PythonFixtures.run(["echo_app:app", "--static", "/static=\(directory)/missing"] + mode)
+        #expect(refused.status != 0 && refused.status != nil)
+        #expect(refused.errors.contains("cannot serve \(directory)/missing as static files"), "\(refused.errors)")
     }
 }

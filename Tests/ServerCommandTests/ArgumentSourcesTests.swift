@@ -107,7 +107,7 @@ import Testing
         #expect(options.logging.level == .warning)
         #expect(options.listening.umask.value == 0o7)
         #expect(options.listening.forwardedAllowIPs.trusts("203.0.113.1"))
-        let configuration = options.serverConfiguration(listeners: options.listening.bind, label: "t", accessLog: nil)
+        let configuration = try options.serverConfiguration(listeners: options.listening.bind, label: "t", accessLog: nil)
         #expect(configuration.threads == 1)
         #expect(configuration.timeouts.keepAliveIdle == .seconds(5))
     }

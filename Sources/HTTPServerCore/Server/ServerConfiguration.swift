@@ -73,6 +73,9 @@ public struct ServerConfiguration: Sendable {
     public var stampsRequestStart = false
     /// The path the server answers itself for load balancers (`--health-check-path`); nil: none.
     public var healthCheck: HealthCheck? = nil
+    /// Directories the server serves itself under URL prefixes (`--static`), in order; a request
+    /// naming no file there goes to the application.
+    public var staticMounts: [StaticMount] = []
     /// How long a graceful stop keeps serving, the health check answering 503, before it stops
     /// accepting and drains (`--drain-delay`): the time a load balancer needs to stop routing here.
     public var drainDelay: Duration = .zero

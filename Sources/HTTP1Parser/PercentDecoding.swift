@@ -1,11 +1,11 @@
 /// `%XX` decoding of a request path to bytes (PEP 3333: PATH_INFO is the decoded path's bytes as a
 /// native string, as wsgiref's `unquote_to_bytes(path).decode('iso-8859-1')`; never UTF-8-decoded,
 /// which would break non-ASCII paths for frameworks that re-encode PATH_INFO as latin-1).
-enum PercentDecoding {
+public enum PercentDecoding {
     /// Calls `body` with `bytes` with every `%XX` escape decoded (a `%` not followed by two hex
     /// digits stays as it is). Without any `%` the bytes are passed as they are; otherwise the
     /// decoded copy lives in temporary memory, valid during the call.
-    static func withDecoded(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+    public static func withDecoded(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         guard bytes.contains(UInt8(ascii: "%")) else { return body(bytes) }
         withUnsafeTemporaryAllocation(byteCount: bytes.count, alignment: 1) { decoded in
             var count = 0
@@ -13,8 +13,8 @@ enum PercentDecoding {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                   let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
-                    decoded[count] = high << 4 | low
+                   let high = ASCII.hexValue(bytes[index + 1]), let low = ASCII.hexValue(bytes[index + 2]) {
+                    decoded[count] = UInt8(high << 4 | low)
                     index += 3
                 } else {
                     decoded[count] = byte
@@ -23,15 +23,6 @@ enum PercentDecoding {
                 count += 1
             }
             body(UnsafeRawBufferPointer(rebasing: decoded[0..<count]))
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
         }
     }
 }
