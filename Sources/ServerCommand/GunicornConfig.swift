@@ -78,7 +78,8 @@ enum GunicornConfig {
         "errorlog": "--error-logfile", "loglevel": "--log-level", "pidfile": "--pid", "chdir": "--chdir",
         "certfile": "--certfile", "keyfile": "--keyfile", "ca_certs": "--ca-certs", "cert_reqs": "--cert-reqs",
         "ciphers": "--ciphers", "static_max_age": "--static-max-age", "static_immutable_pattern": "--static-immutable-pattern",
-        "health_check_path": "--health-check-path", "drain_delay": "--drain-delay",
+        "health_check_path": "--health-check-path", "drain_delay": "--drain-delay", "max_worker_memory": "--max-worker-memory",
+        "max_worker_lifetime": "--max-worker-lifetime", "max_worker_lifetime_jitter": "--max-worker-lifetime-jitter",
     ]
 
     /// gunicorn settings this server does not have (its hooks among them).

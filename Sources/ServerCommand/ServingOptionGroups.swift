@@ -102,6 +102,17 @@ public struct ConcurrencyOptions: ParsableArguments {
     @Option(name: .customLong("max-requests-jitter"), help: "Random extra requests (0...N) added to --max-requests per worker.")
     public var maxRequestsJitter = 0
 
+    @Option(name: .customLong("max-worker-memory"), help: ArgumentHelp(
+        "Replace a worker whose resident memory exceeds this many MiB (sampled with its heartbeat, --workers): it finishes its in-flight requests while its replacement serves. 0 = never.",
+        valueName: "MiB"))
+    public var maxWorkerMemory = 0
+
+    @Option(name: .customLong("max-worker-lifetime"), help: "Replace a worker after this many seconds (--workers), one worker at a time; 0 = never.")
+    public var maxWorkerLifetime = 0
+
+    @Option(name: .customLong("max-worker-lifetime-jitter"), help: "Random extra seconds (0...N) added to --max-worker-lifetime per worker.")
+    public var maxWorkerLifetimeJitter = 0
+
     @Option(name: .customLong("max-connections"), help: "Connections served at once per process; above it, accepting pauses.")
     public var maxConnections: Int = 10_000
 
@@ -114,6 +125,9 @@ public struct ConcurrencyOptions: ParsableArguments {
         }
         guard maxRequests >= 0, maxRequestsJitter >= 0, maxConnections >= 1 else {
             throw ValidationError("--max-requests and --max-requests-jitter must be >= 0, --max-connections >= 1")
+        }
+        guard maxWorkerMemory >= 0, maxWorkerLifetime >= 0, maxWorkerLifetimeJitter >= 0 else {
+            throw ValidationError("--max-worker-memory, --max-worker-lifetime and --max-worker-lifetime-jitter must be >= 0")
         }
     }
 

@@ -32,6 +32,9 @@ public struct ServingOptions: ParsableArguments {
         settings.gracefulTimeout = .seconds(limits.gracefulTimeout + limits.drainDelay)
         settings.maxRequests = concurrency.maxRequests > 0 ? concurrency.maxRequests : nil
         settings.maxRequestsJitter = concurrency.maxRequestsJitter
+        settings.maxWorkerMemory = concurrency.maxWorkerMemory > 0 ? concurrency.maxWorkerMemory << 20 : nil
+        settings.maxWorkerLifetime = concurrency.maxWorkerLifetime > 0 ? .seconds(concurrency.maxWorkerLifetime) : nil
+        settings.maxWorkerLifetimeJitter = .seconds(concurrency.maxWorkerLifetimeJitter)
         return settings
     }
 

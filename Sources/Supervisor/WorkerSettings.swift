@@ -14,6 +14,14 @@ public struct WorkerSettings: Sendable {
     /// worker (so that workers do not all restart at once); nil: never.
     public var maxRequests: Int? = nil
     public var maxRequestsJitter: Int = 0
+    /// Replace a worker whose resident memory (sampled as its heartbeat is checked) exceeds this
+    /// many bytes: it drains its in-flight requests while its replacement serves. nil: never.
+    public var maxWorkerMemory: Int? = nil
+    /// Replace a worker after it has lived this long, plus a random 0...``maxWorkerLifetimeJitter``
+    /// per worker; one such replacement at a time, so the workers never all restart at once.
+    /// nil: never.
+    public var maxWorkerLifetime: Duration? = nil
+    public var maxWorkerLifetimeJitter: Duration = .zero
     /// The exit status with which a worker says it could not load the application (gunicorn's
     /// WORKER_BOOT_ERROR): replacing it would fail the same way, so the master stops every worker
     /// and exits with this status. nil: every exit is repaired.

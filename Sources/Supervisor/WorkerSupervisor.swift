@@ -15,6 +15,9 @@ import UVLoop
 /// - a worker that recycled itself after its request budget is replaced;
 /// - a worker whose heartbeat stops for `timeout` (a loop blocked by application code) is killed
 ///   and replaced;
+/// - a worker over ``WorkerSettings/maxWorkerMemory`` or past its lifetime
+///   (``WorkerSettings/maxWorkerLifetime``) is replaced: its replacement starts at once and it
+///   drains (lifetimes one worker at a time);
 /// - SIGHUP reloads (and, with ``WorkerSettings/reloadRoots``, a change to the application's
 ///   sources): a new set of workers starts, and once every one of them has booted (beaten once:
 ///   it loaded the application) the old ones drain gracefully; when the new ones cannot load the
@@ -29,16 +32,37 @@ public final class WorkerSupervisor {
         let heartbeat: Pipe
         let started: UInt64
         var lastBeat: UInt64
-        /// Asked to stop (reload, recycling, shutdown): its exit is not a failure to repair.
-        var retiring = false
-        var killed = false
+        /// When it is replaced for its age (loop milliseconds); nil: never.
+        let endOfLife: UInt64?
+        var phase = Phase.serving
 
-        init(process: ChildProcess, heartbeat: Pipe, now: UInt64) {
+        init(process: ChildProcess, heartbeat: Pipe, now: UInt64, endOfLife: UInt64?) {
             self.process = process
             self.heartbeat = heartbeat
             self.started = now
             self.lastBeat = now
+            self.endOfLife = endOfLife
         }
+
+        /// Asked to stop: its exit is not a failure to repair.
+        var isRetiring: Bool {
+            switch phase {
+            case .retiring, .killed(wasRetiring: true): return true
+            case .serving, .killed(wasRetiring: false): return false
+            }
+        }
+    }
+
+    private enum Phase {
+        case serving
+        /// Asked to drain and exit: its exit is not a failure to repair.
+        case retiring(RetireReason)
+        /// Killed for a silent heartbeat; its exit is repaired unless it was retiring.
+        case killed(wasRetiring: Bool)
+    }
+
+    private enum RetireReason {
+        case reload, memory, lifetime
     }
 
     private let settings: WorkerSettings
@@ -86,7 +110,10 @@ public final class WorkerSupervisor {
             let check = try LoopTimer(loop: loop)
             housekeeping.append(check)
             let interval = settings.heartbeatInterval.milliseconds
-            try check.start(after: interval, repeating: interval) { [unowned self] in checkHeartbeats() }
+            try check.start(after: interval, repeating: interval) { [unowned self] in
+                checkHeartbeats()
+                replaceWorkersPastTheirLimits()
+            }
             for _ in 0..<wanted { spawn() }
             if !settings.reloadRoots.isEmpty {
                 let sources = try SourceWatcher(loop: loop, roots: settings.reloadRoots, logger: logger) { [unowned self] in
@@ -150,7 +177,11 @@ public final class WorkerSupervisor {
                 descriptors: [.inherit(0), .inherit(1), .inherit(2), .pipe(pipe)] + sockets.map { .inherit($0.descriptor) }
             ) { [unowned self] status, signal in exited(pid, status: status, signal: signal) }
             pid = process.pid
-            let worker = Worker(process: process, heartbeat: pipe, now: loop.now)
+            let now = loop.now
+            let endOfLife = settings.maxWorkerLifetime.map { lifetime in
+                now + lifetime.milliseconds + UInt64.random(in: 0...settings.maxWorkerLifetimeJitter.milliseconds)
+            }
+            let worker = Worker(process: process, heartbeat: pipe, now: now, endOfLife: endOfLife)
             workers[pid] = worker
             try pipe.read(onData: { [unowned self, unowned worker] _ in
                 worker.lastBeat = loop.now
@@ -178,12 +209,12 @@ public final class WorkerSupervisor {
         if let reload = reloading, reload.starting.contains(pid) {
             return reloadFailed(pid, metadata: metadata)
         }
-        if !worker.retiring, let bootFailure = settings.bootFailureStatus, status == Int64(bootFailure) {
+        if !worker.isRetiring, let bootFailure = settings.bootFailureStatus, status == Int64(bootFailure) {
             logger.critical("worker failed to boot: the application could not be loaded; stopping", metadata: metadata)
             exitStatus = bootFailure
             return stop(graceful: false)
         }
-        if worker.retiring {
+        if worker.isRetiring {
             logger.info("worker retired", metadata: metadata)
         } else if status == 0 && signal == 0 {
             // A worker exits 0 on its own only after its request budget: replace it.
@@ -192,23 +223,63 @@ public final class WorkerSupervisor {
             logger.error("worker died; starting a replacement", metadata: metadata)
         }
         guard liveWorkers < wanted else { return }
-        if !worker.retiring && !worker.killed && status != 0 && loop.now - worker.started < 1000 {
+        if case .serving = worker.phase, status != 0, loop.now - worker.started < 1000 {
             after(1000) { [unowned self] in if liveWorkers < wanted { spawn() } }
         } else {
             spawn()
         }
     }
 
-    private var liveWorkers: Int { workers.values.filter { !$0.retiring }.count }
+    private var liveWorkers: Int { workers.values.filter { !$0.isRetiring }.count }
 
     private func checkHeartbeats() {
         let limit = settings.timeout.milliseconds
         let now = loop.now
-        for (pid, worker) in workers where !worker.killed && now - worker.lastBeat > limit {
+        for (pid, worker) in workers where now - worker.lastBeat > limit {
+            if case .killed = worker.phase { continue }
             logger.critical("worker timeout: no heartbeat; killing it", metadata: ["pid": "\(pid)", "silent_ms": "\(now - worker.lastBeat)"])
-            worker.killed = true
+            worker.phase = .killed(wasRetiring: worker.isRetiring)
             try? worker.process.kill(SIGKILL)
         }
+    }
+
+    // MARK: Recycling by memory and age
+
+    /// Replaces the serving workers over the memory limit, and the oldest one past its lifetime
+    /// unless another is still retiring for its age (so that lifetimes never restart every worker
+    /// at once). Not while a reload or a stop is under way: they replace every worker anyway.
+    private func replaceWorkersPastTheirLimits() {
+        guard !stopping, reloading == nil else { return }
+        if let limit = settings.maxWorkerMemory {
+            for (pid, worker) in workers {
+                guard case .serving = worker.phase, let resident = ProcessMemory.residentBytes(of: pid), resident > limit else { continue }
+                logger.warning("worker over its memory limit; replacing it", metadata: [
+                    "pid": "\(pid)", "rss_mib": "\(resident >> 20)", "limit_mib": "\(limit >> 20)",
+                ])
+                replace(pid, reason: .memory)
+            }
+        }
+        let now = loop.now
+        let retiringForAge = workers.values.contains { worker in
+            if case .retiring(.lifetime) = worker.phase { return true }
+            return false
+        }
+        guard !retiringForAge else { return }
+        let due = workers.filter { _, worker in
+            guard case .serving = worker.phase, let endOfLife = worker.endOfLife else { return false }
+            return now >= endOfLife
+        }
+        if let (pid, worker) = due.min(by: { $0.value.started < $1.value.started }) {
+            logger.info("worker reached its lifetime; replacing it", metadata: ["pid": "\(pid)", "age_s": "\((now - worker.started) / 1000)"])
+            replace(pid, reason: .lifetime)
+        }
+    }
+
+    /// Retires worker `pid` and starts its replacement now: the new worker accepts on the shared
+    /// sockets while the old one finishes its in-flight requests.
+    private func replace(_ pid: Int32, reason: RetireReason) {
+        retire(pid, reason: reason)
+        if liveWorkers < wanted { spawn() }
     }
 
     // MARK: Reloading
@@ -226,11 +297,11 @@ public final class WorkerSupervisor {
         guard !stopping else { return }
         if let reloading {
             // A reload is already waiting for its workers: start it over with the newest sources.
-            for pid in reloading.starting { retire(pid) }
+            for pid in reloading.starting { retire(pid, reason: .reload) }
             self.reloading = nil
         }
         logger.info("reloading: starting new workers; the old ones serve until the new ones are up")
-        let old = workers.filter { !$0.value.retiring }.map(\.key)
+        let old = workers.filter { !$0.value.isRetiring }.map(\.key)
         let starting = (0..<wanted).compactMap { _ in spawn() }
         reloading = Reload(old: old, starting: Set(starting))
         if starting.isEmpty { booted(nil) }
@@ -244,7 +315,7 @@ public final class WorkerSupervisor {
         guard reload.starting.isEmpty else { return }
         reloading = nil
         logger.info("reloaded: the new workers are up; draining the old ones", metadata: ["old": "\(reload.old.count)"])
-        for pid in reload.old { retire(pid) }
+        for pid in reload.old { retire(pid, reason: .reload) }
     }
 
     /// A new worker of a reload exited before it beat (it could not load the application, or
@@ -253,13 +324,13 @@ public final class WorkerSupervisor {
         guard let reload = reloading else { return }
         reloading = nil
         logger.error("reload failed: a new worker exited before it was up (see its error above); the old workers keep serving", metadata: metadata)
-        for other in reload.starting where other != pid { retire(other) }
+        for other in reload.starting where other != pid { retire(other, reason: .reload) }
     }
 
     /// Asks worker `pid` to drain and exit; its exit is not a failure to repair.
-    private func retire(_ pid: Int32) {
+    private func retire(_ pid: Int32, reason: RetireReason) {
         guard let worker = workers[pid] else { return }
-        worker.retiring = true
+        worker.phase = .retiring(reason)
         try? worker.process.kill(SIGTERM)
     }
 

@@ -56,4 +56,29 @@ import TestSupport
         #expect(refused.status != 0 && refused.status != nil)
         #expect(refused.errors.contains("cannot serve \(directory)/missing as static files"), "\(refused.errors)")
     }
+
+    /// `--max-worker-memory`: a worker that leaks past the limit is replaced (its figure in the
+    /// log) and the replacement serves; the leaking one drained, nothing was refused.
+    @Test func aWorkerOverItsMemoryLimitIsReplaced() throws {
+        let server = try PythonFixtures.serve(["leaky_app", "--workers", "1", "--max-worker-memory", "150"])
+        let first = try get(server, "/").bodyText
+        #expect(try get(server, "/leak?mb=200").status == 200)
+        #expect(server.waitForLog("worker over its memory limit; replacing it"), "\(server.log)")
+        #expect(server.log.contains("pid=\(first)"), "\(server.log)")
+        #expect(server.waitForLog("worker retired"), "\(server.log)")
+        let next = try get(server, "/").bodyText
+        #expect(next != first && Int(next) != nil, "\(server.log)")
+    }
+
+    /// `--max-worker-lifetime`: workers are replaced when they reach it, one at a time (a worker
+    /// retiring for its age has exited before the next one goes), and requests keep being served.
+    @Test func workersPastTheirLifetimeAreReplacedOneAtATime() throws {
+        let server = try PythonFixtures.serve(["leaky_app", "--workers", "2", "--max-worker-lifetime", "1"])
+        #expect(server.waitForLog("worker reached its lifetime", count: 4, timeout: 30), "\(server.log)")
+        #expect(Int(try get(server, "/").bodyText) != nil)
+        // Between two lifetime replacements, the first's worker retired.
+        let lines = server.log.split(separator: "\n").filter { $0.contains("worker reached its lifetime") || $0.contains("worker retired") }
+        let order = lines.map { $0.contains("reached") ? "R" : "X" }.joined()
+        #expect(!order.contains("RR"), "\(order)\n\(server.log)")
+    }
 }
