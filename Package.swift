@@ -91,7 +91,10 @@ let package = Package(
         ),
         .target(
             name: "Supervisor",
-            dependencies: ["UVLoop", "HTTPServerCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "UVLoop", "HTTPServerCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "DemoApps", dependencies: ["WSGI"], swiftSettings: strict),
@@ -244,7 +247,7 @@ let package = Package(
         // The command line's sources and gunicorn's settings, parsed without running a server.
         .testTarget(
             name: "ServerCommandTests",
-            dependencies: ["ServerCommand", "HTTPServerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ServerCommand", "HTTPServerCore", "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // swift-wsgi behind a real nginx (make test-nginx; skipped unless SWIFT_WSGI_NGINX is set).

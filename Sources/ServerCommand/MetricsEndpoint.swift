@@ -2,29 +2,43 @@ import Glibc
 import HTTPServerCore
 import Logging
 import Prometheus
+import Supervisor
 import UVLoop
 import WSGIServer
 
-/// `--metrics-bind ADDRESS`: the server's ``ServerMetrics`` in Prometheus's text format, on a
-/// listener of its own (so that the application's address never exposes them), served by a
-/// one-loop ``WSGIHTTPServer`` on a thread of its own. Any path answers; scrape `/metrics`.
+/// `--metrics-bind ADDRESS`: metrics in Prometheus's text format, on a listener of its own (so
+/// that the application's address never exposes them), served by a one-loop ``WSGIHTTPServer`` on
+/// a thread of its own. Any path answers; scrape `/metrics`. In a server on its own the figures are
+/// its ``ServerMetrics``; in a master, its ``WorkerMetricsBoard`` (the workers' sums and series).
 final class MetricsEndpoint: Sendable {
-    let metrics: ServerMetrics
+    /// The metrics a server on its own reports to; nil in a master.
+    let metrics: ServerMetrics?
     private let server: WSGIHTTPServer
     private let thread: UVThread
 
-    /// Binds `address` (throws when it cannot).
-    init(address: ListenAddress, logger: Logger) throws {
+    /// For a server on its own: binds `address` (throws when it cannot).
+    convenience init(address: ListenAddress, logger: Logger) throws {
         let registry = PrometheusCollectorRegistry()
-        metrics = ServerMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        try self.init(address: address, logger: logger, metrics: ServerMetrics(factory: PrometheusMetricsFactory(registry: registry))) {
+            var text: [UInt8] = []
+            registry.emit(into: &text)
+            return text
+        }
+    }
+
+    /// For a master: serves `board`.
+    convenience init(address: ListenAddress, logger: Logger, board: WorkerMetricsBoard) throws {
+        try self.init(address: address, logger: logger, metrics: nil) { Array(board.render().utf8) }
+    }
+
+    private init(address: ListenAddress, logger: Logger, metrics: ServerMetrics?, render: @escaping @Sendable () -> [UInt8]) throws {
+        self.metrics = metrics
         var configuration = ServerConfiguration()
         configuration.listeners = [address]
         configuration.logger = logger
         configuration.forwardedAllowIPs = .none
         server = try WSGIHTTPServer(configuration: configuration) { _, startResponse in
-            var text: [UInt8] = []
-            registry.emit(into: &text)
-            let body = Bytes(text)
+            let body = Bytes(render())
             try startResponse("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Content-Length", "\(body.count)")])
             return [body]
         }

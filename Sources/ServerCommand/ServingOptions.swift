@@ -18,12 +18,6 @@ public struct ServingOptions: ParsableArguments {
 
     public init() {}
 
-    public func validate() throws {
-        if logging.metricsBind != nil && concurrency.workers > 0 {
-            throw ValidationError("--metrics-bind serves one process's metrics: it cannot be combined with --workers yet (use --threads or --loops)")
-        }
-    }
-
     /// `--workers` and the flags that tune them.
     public var workerSettings: WorkerSettings {
         var settings = WorkerSettings(workers: concurrency.workers)

@@ -49,6 +49,8 @@ public struct ServingProcess {
             settings.reloadRoots = reloadRoots
             settings.workers = max(1, settings.workers)
         }
+        // A master collects its workers' metrics for --metrics-bind.
+        if options.logging.metricsBind != nil && settings.workers > 0 { settings.metrics = WorkerMetricsBoard() }
         let role = try ProcessRole.current(
             settings, listeners: listeners, backlog: options.listening.backlog, umask: options.listening.umask.value,
             logger: Logger(label: "\(command).master")
@@ -63,10 +65,15 @@ public struct ServingProcess {
         case .worker(let link):
             var configuration = try options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
             link.configure(&configuration)
+            defer { link.serverStopped() }
             try serve(configuration, false)
         case .master(let supervisor):
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
+            let metrics = try options.logging.metricsBind.flatMap { address in
+                try settings.metrics.map { try MetricsEndpoint(address: address, logger: Logger(label: "\(command).metrics"), board: $0) }
+            }
+            defer { metrics?.stop() }
             let status = supervisor.run { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
             if status != 0 { throw ExitCode(status) }
         }

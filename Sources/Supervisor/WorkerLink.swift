@@ -10,10 +10,10 @@ import UVLoop
 /// starts the same executable with the same arguments, the write end of a heartbeat pipe as
 /// descriptor 3, the listening sockets from descriptor 4 on (in the order of the listeners), and the
 /// environment variable
-/// `SWIFT_WSGI_WORKER=<socket fds, comma-separated>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>`.
-/// The worker's server beats (one byte on the pipe) from its first loop, and counts responses
-/// toward its budget; at the budget it shuts down gracefully and exits 0, and the master starts a
-/// replacement.
+/// `SWIFT_WSGI_WORKER=<socket fds, comma-separated>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>:<metrics, 0 or 1>`.
+/// The worker's server beats (a ``WorkerMetricsFrame`` on the pipe, with its metrics when the
+/// master collects them) from its first loop, and counts responses toward its budget; at the
+/// budget it shuts down gracefully and exits 0, and the master starts a replacement.
 public final class WorkerLink: ServerMonitor {
     static let environmentVariable = "SWIFT_WSGI_WORKER"
 
@@ -24,12 +24,15 @@ public final class WorkerLink: ServerMonitor {
     /// Responses after which this worker stops; nil: no budget.
     private let budget: Int?
     private let served = Atomic<Int>(0)
+    /// The server's metrics backend when the master collects them; nil otherwise.
+    private let metrics: WorkerMetricsFactory?
 
-    init(listeningDescriptors: [Int32], heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?) {
+    init(listeningDescriptors: [Int32], heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?, sendsMetrics: Bool) {
         self.listeningDescriptors = listeningDescriptors
         self.heartbeatDescriptor = heartbeatDescriptor
         self.heartbeatInterval = heartbeatInterval
         self.budget = budget
+        metrics = sendsMetrics ? WorkerMetricsFactory() : nil
         // Never let a slow master block the loop that beats.
         _ = fcntl(heartbeatDescriptor, F_SETFL, fcntl(heartbeatDescriptor, F_GETFL) | O_NONBLOCK)
     }
@@ -42,12 +45,13 @@ public final class WorkerLink: ServerMonitor {
         unsetenv(environmentVariable)
         let fields = parts.dropFirst().map { Int($0) }
         let sockets = parts.first?.split(separator: ",").compactMap { Int32($0) } ?? []
-        guard fields.count == 3, !sockets.isEmpty, let heartbeat = fields[0], let interval = fields[1], let budget = fields[2] else {
+        guard fields.count == 4, !sockets.isEmpty, let heartbeat = fields[0], let interval = fields[1], let budget = fields[2],
+              let sendsMetrics = fields[3] else {
             return nil
         }
         return WorkerLink(
             listeningDescriptors: sockets, heartbeatDescriptor: Int32(heartbeat),
-            heartbeatInterval: .milliseconds(interval), budget: budget > 0 ? budget : nil
+            heartbeatInterval: .milliseconds(interval), budget: budget > 0 ? budget : nil, sendsMetrics: sendsMetrics == 1
         )
     }
 
@@ -57,13 +61,13 @@ public final class WorkerLink: ServerMonitor {
     public static var isWorkerProcess: Bool { getenv(environmentVariable) != nil }
 
     /// The environment entry a master gives a worker.
-    static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?) -> String {
+    static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?, sendsMetrics: Bool) -> String {
         let socketList = sockets.map(String.init).joined(separator: ",")
-        return "\(environmentVariable)=\(socketList):\(heartbeat):\(interval.milliseconds):\(budget ?? 0)"
+        return "\(environmentVariable)=\(socketList):\(heartbeat):\(interval.milliseconds):\(budget ?? 0):\(sendsMetrics ? 1 : 0)"
     }
 
     /// Makes `configuration` serve the inherited sockets, as one of several processes, reporting to
-    /// this link. A worker's application on its loop thread streams large request bodies: while
+    /// this link (its metrics too, when the master collects them). A worker's application on its loop thread streams large request bodies: while
     /// it waits for one client, the other workers serve (gunicorn's sync workers).
     public func configure(_ configuration: inout ServerConfiguration) {
         // The master may have listeners this process's arguments do not name (systemd's sockets).
@@ -74,13 +78,23 @@ public final class WorkerLink: ServerMonitor {
         configuration.multiprocess = true
         configuration.loopThreadBodies = .streamed
         configuration.monitor = self
+        if let metrics { configuration.metrics = ServerMetrics(factory: metrics) }
     }
 
     // MARK: ServerMonitor
 
+    /// The server stopped: its final counts go to the master (the counts since the last beat
+    /// would be lost otherwise, with the worker). Nothing without metrics.
+    public func serverStopped() {
+        guard metrics != nil else { return }
+        _ = heartbeat()
+    }
+
     public func heartbeat() -> Bool {
-        var beat: UInt8 = 1
-        return write(heartbeatDescriptor, &beat, 1) >= 0 || errno != EPIPE
+        // One write per frame (WorkerMetricsFrame): a full pipe refuses it whole, and the next
+        // beat carries newer counts anyway.
+        let frame = metrics.flatMap { WorkerMetricsFrame.encode($0.snapshot()) } ?? [WorkerMetricsFrame.beat]
+        return frame.withUnsafeBytes { write(heartbeatDescriptor, $0.baseAddress, $0.count) } >= 0 || errno != EPIPE
     }
 
     public func responseCompleted() -> Bool {

@@ -22,6 +22,9 @@ public struct WorkerSettings: Sendable {
     /// nil: never.
     public var maxWorkerLifetime: Duration? = nil
     public var maxWorkerLifetimeJitter: Duration = .zero
+    /// `--metrics-bind` with workers: each worker sends its metrics with its heartbeats, and the
+    /// master collects them here. nil: workers send beats only.
+    public var metrics: WorkerMetricsBoard? = nil
     /// The exit status with which a worker says it could not load the application (gunicorn's
     /// WORKER_BOOT_ERROR): replacing it would fail the same way, so the master stops every worker
     /// and exits with this status. nil: every exit is repaired.

@@ -35,6 +35,8 @@ public final class WorkerSupervisor {
         /// When it is replaced for its age (loop milliseconds); nil: never.
         let endOfLife: UInt64?
         var phase = Phase.serving
+        /// Its heartbeat pipe's frames as they arrive.
+        var frames = WorkerMetricsFrame.Reader()
 
         init(process: ChildProcess, heartbeat: Pipe, now: UInt64, endOfLife: UInt64?) {
             self.process = process
@@ -113,6 +115,7 @@ public final class WorkerSupervisor {
             try check.start(after: interval, repeating: interval) { [unowned self] in
                 checkHeartbeats()
                 replaceWorkersPastTheirLimits()
+                settings.metrics?.update(workers: liveWorkers, listenQueues: sockets.compactMap(WorkerMetricsBoard.ListenQueue.init))
             }
             for _ in 0..<wanted { spawn() }
             if !settings.reloadRoots.isEmpty {
@@ -165,7 +168,8 @@ public final class WorkerSupervisor {
         guard !stopping else { return nil }
         let budget = settings.maxRequests.map { $0 + Int.random(in: 0...max(0, settings.maxRequestsJitter)) }
         let link = WorkerLink.environmentEntry(
-            sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval, budget: budget
+            sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval,
+            budget: budget, sendsMetrics: settings.metrics != nil
         )
         do {
             let pipe = try Pipe(loop: loop)
@@ -183,9 +187,12 @@ public final class WorkerSupervisor {
             }
             let worker = Worker(process: process, heartbeat: pipe, now: now, endOfLife: endOfLife)
             workers[pid] = worker
-            try pipe.read(onData: { [unowned self, unowned worker] _ in
-                worker.lastBeat = loop.now
-                booted(pid)
+            try pipe.read(onData: { [unowned self, unowned worker] bytes in
+                worker.frames.receive(bytes) { metrics in
+                    worker.lastBeat = loop.now
+                    booted(pid)
+                    if let metrics { settings.metrics?.record(metrics, from: pid) }
+                }
             }, onEnd: {})
             logger.info("worker started", metadata: ["pid": "\(pid)"])
             return pid
@@ -198,9 +205,12 @@ public final class WorkerSupervisor {
 
     private func exited(_ pid: Int32, status: Int64, signal: Int32) {
         guard let worker = workers.removeValue(forKey: pid) else { return }
+        // Its last frame (a worker reports its final counts as it ends) may still be in the pipe.
+        worker.heartbeat.readAvailable()
         worker.process.close()
         worker.heartbeat.close()
         let metadata: Logger.Metadata = ["pid": "\(pid)", "status": "\(status)", "signal": "\(signal)"]
+        settings.metrics?.workerExited(pid, restart: stopping ? nil : Self.restartReason(worker, status: status, signal: signal))
         if stopping {
             logger.info("worker stopped", metadata: metadata)
             if workers.isEmpty { finish() }
@@ -231,6 +241,17 @@ public final class WorkerSupervisor {
     }
 
     private var liveWorkers: Int { workers.values.filter { !$0.isRetiring }.count }
+
+    /// Why a worker that exited outside a stop is replaced, for the metrics.
+    private static func restartReason(_ worker: Worker, status: Int64, signal: Int32) -> WorkerMetricsBoard.Restart {
+        switch worker.phase {
+        case .retiring(.reload): return .reload
+        case .retiring(.memory): return .memory
+        case .retiring(.lifetime): return .lifetime
+        case .killed: return .timeout
+        case .serving: return status == 0 && signal == 0 ? .maxRequests : .crash
+        }
+    }
 
     private func checkHeartbeats() {
         let limit = settings.timeout.milliseconds

@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 
 /// A `uv_pipe_t`: here, the parent's end of a pipe to a child process (see ``ChildProcess``),
 /// read with closures. Thread: the loop's thread only.
@@ -18,6 +19,21 @@ public final class Pipe: Stream {
         self.onData = onData
         self.onEnd = onEnd
         try startReading()
+    }
+
+    /// Hands `onData` what the kernel holds for this pipe now, without waiting: for a pipe about
+    /// to be closed whose last bytes may not have been read by the loop yet (a child that wrote,
+    /// then exited: libuv may report the exit first).
+    public func readAvailable() {
+        var descriptor = uv_os_fd_t()
+        guard uv_fileno(handle, &descriptor) == 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            // libuv keeps the descriptor non-blocking: read returns -1/EAGAIN once it is empty.
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            buffer.withUnsafeBytes { onData?(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
     }
 
     override func didRead(_ bytes: UnsafeRawBufferPointer) { onData?(bytes) }

@@ -191,7 +191,6 @@ import TestSupport
     @Test(arguments: [
         (["-k", "gevent"], "worker class 'gevent' is not supported"), (["--workers", "x"], "workers"), (["-c", "/no/such.conf.py"], "cannot read config file"),
         (["--log-level", "loud"], "unknown log level"),
-        (["--metrics-bind", "127.0.0.1:0", "--workers", "2"], "cannot be combined with --workers"),
     ])
     func badValuesAreOneLineAndExit2(arguments: [String], text: String) throws {
         let result = try Self.run(arguments)

@@ -70,4 +70,34 @@ import WSGIServer
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
     }
+
+    /// With `--workers`, the master serves the workers' sums, each live worker's series, and its
+    /// own figures; a recycled worker's counts stay in the totals.
+    @Test func workersReportThroughTheirMaster() throws {
+        let metricsPort = try freeTCPPort()
+        let server = try ServerProcess([
+            "--app", "hello", "--bind", "127.0.0.1:0", "--workers", "2", "--max-requests", "4", "--metrics-bind", "127.0.0.1:\(metricsPort)",
+        ])
+        for _ in 0..<10 {
+            #expect(try RawClient(port: server.port).exchange("GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").bodyText == "Hello")
+        }
+        var text = ""
+        let settled = try eventually(timeout: 10) {
+            text = try RawClient(port: metricsPort).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").bodyText
+            return text.contains(#"wsgi_requests_total{status="2xx"} 10"#) && text.contains("wsgi_workers 2")
+        }
+        #expect(settled, "\(text)")
+        #expect(text.contains("wsgi_response_bytes_total 50"), "\(text)")
+        #expect(text.contains("wsgi_request_duration_seconds_count 10"), "\(text)")
+        #expect(text.contains(#"wsgi_request_duration_seconds_bucket{le="+Inf"} 10"#), "\(text)")
+        // 10 responses at 4 per worker: at least two workers were recycled, and their counts stayed.
+        let recycled = text.split(separator: "\n").first { $0.hasPrefix(#"wsgi_worker_restarts_total{reason="max_requests"}"#) }
+        #expect(recycled.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 >= 2 } == true, "\(text)")
+        #expect(text.contains(#"wsgi_listen_backlog{listener="127.0.0.1:\#(server.port)"} 0"#), "\(text)")
+        #expect(text.contains(#"wsgi_listen_backlog_limit{listener="127.0.0.1:\#(server.port)"} 2048"#), "\(text)")
+        let workerSeries = text.split(separator: "\n").filter { $0.hasPrefix("wsgi_worker_active_connections{worker=") }
+        #expect(workerSeries.count == 2, "\(text)")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+    }
 }
