@@ -20,6 +20,7 @@ final class StopControl: Sendable {
     private struct State {
         var server: HTTPServer?
         var requests = 0
+        var atOnce = false
         var watchdogStarted = false
     }
 
@@ -40,6 +41,10 @@ final class StopControl: Sendable {
         if pending > 0 { server.shutdown(graceful: false) }
     }
 
+    /// Whether a stop asked for an immediate one (SIGINT, SIGQUIT, a second signal): gunicorn's
+    /// `worker_int` case.
+    var stoppedAtOnce: Bool { state.withLock { $0.atOnce } }
+
     /// SIGHUP: the server loads its TLS files again (nothing before it serves).
     func reloadTLS() {
         state.withLock { $0.server }?.reloadTLS()
@@ -48,6 +53,7 @@ final class StopControl: Sendable {
     func request(graceful: Bool) {
         let (server, requests) = state.withLock { state -> (HTTPServer?, Int) in
             state.requests += 1
+            state.atOnce = state.atOnce || !graceful || state.requests > 1
             return (state.server, state.requests)
         }
         guard let server else { _exit(0) }

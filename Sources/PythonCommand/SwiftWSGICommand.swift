@@ -101,9 +101,25 @@ public struct SwiftWSGICommand: ParsableCommand {
     }
 
     public func run() throws {
+        let hooks = try loadHooks()
         let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
-        try process.run(bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, check: { _ = try load() }) { configuration, announces in
-            try serve(configuration, announces: announces)
+        try process.run(
+            bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, hooks: hooks.map(MasterHooks.init), check: { _ = try load() }
+        ) { configuration, role in
+            try serve(configuration, role: role, hooks: hooks)
+        }
+    }
+
+    /// The server hooks of the `-c` file, run in this interpreter; nil without a file or hooks.
+    /// Before `--chdir`, as gunicorn reads its config file. With the GIL held.
+    private func loadHooks() throws -> PythonHooks? {
+        guard let config = serving.setup.config else { return nil }
+        do {
+            // Attached without settings: sys.path is arranged later, after --chdir.
+            _ = try PythonInterpreter.attach(nil)
+            return try PythonHooks.load(configFile: config)
+        } catch {
+            throw CommandFailure(status: ExitStatus.usage, "\(error)")
         }
     }
 
@@ -116,8 +132,9 @@ public struct SwiftWSGICommand: ParsableCommand {
         return roots
     }
 
-    /// Attaches to this interpreter and imports the application (exit 3 when it cannot be loaded).
-    private func load() throws -> (PythonInterpreter, PythonApplication) {
+    /// Attaches to this interpreter and imports the application (exit 3 when it cannot be loaded),
+    /// with a config file's `pre_request`/`post_request` around it.
+    private func load(requestHooks: (hooks: PythonHooks, age: Int)? = nil) throws -> (PythonInterpreter, PythonApplication) {
         let settings = PythonSettings(virtualEnvironment: venv, paths: pythonpath)
         let interpreter: PythonInterpreter
         do {
@@ -128,7 +145,7 @@ public struct SwiftWSGICommand: ParsableCommand {
         let target = ApplicationTarget(spec: application, wsgiFile: wsgiFile, callable: callable)
         do {
             let loaded = try ImportDeadline(seconds: importTimeout, target: target).run {
-                try interpreter.loadApplication(target, logger: Logger(label: "swift-wsgi"))
+                try interpreter.loadApplication(target, logger: Logger(label: "swift-wsgi"), requestHooks: requestHooks)
             }
             return (interpreter, loaded)
         } catch let error as ApplicationLoadError {
@@ -137,8 +154,9 @@ public struct SwiftWSGICommand: ParsableCommand {
         }
     }
 
-    /// One process serving the application (alone, or as a worker) until a signal stops it.
-    private func serve(_ configuration: ServerConfiguration, announces: Bool) throws {
+    /// One process serving the application (alone, or as a worker) until a signal stops it, with
+    /// the config file's hooks of a worker's life (``WorkerLifeHooks``).
+    private func serve(_ configuration: ServerConfiguration, role: ServingRole, hooks: PythonHooks?) throws {
         // Blocked in this thread before the server's threads exist, which inherit the mask: only
         // the signal thread gets them (Python's handlers do not run meanwhile). Unblocked at the end.
         let signals = StopSignals.block()
@@ -146,17 +164,22 @@ public struct SwiftWSGICommand: ParsableCommand {
         // The watchdog allows for the drain delay too, before the drain's own timeout.
         let stop = StopControl(gracefulTimeout: serving.limits.gracefulTimeout + serving.limits.drainDelay)
         signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
-        let (interpreter, loaded) = try load()
+        let life = hooks.map { WorkerLifeHooks(hooks: $0, role: role) }
+        life?.starting()
+        let (interpreter, loaded) = try load(requestHooks: life?.requestHooks)
+        life?.loaded()
         interpreter.releaseMainThread()
         defer {
             // The signal thread ends first, while this thread does not hold the GIL: a stop signal
             // it is handling may take the GIL (interrupting Python code), which would wait forever
             // once this thread took the GIL back and waited for it to end.
             signals.stop()
+            life?.stopped(atOnce: stop.stoppedAtOnce)
             interpreter.finalize()
         }
         let server = try HTTPServer(configuration: configuration, responder: loaded.responder)
-        if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+        if role.announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+        life?.ready()
         stop.serving(server)
         server.serveForever()
         // A handle left open is a bug (already logged): fail the exit status so it is noticed.

@@ -170,14 +170,17 @@ public final class PythonInterpreter {
 
     /// Imports the application and finds its callable. On the main thread, before serving (an
     /// import that never returns is the caller's to time out).
-    public func loadApplication(_ target: ApplicationTarget, logger: Logger) throws -> PythonApplication {
+    /// - Parameter requestHooks: `pre_request`/`post_request` of a config file, around every call
+    ///   of the application (with `age`, the worker's number).
+    public func loadApplication(_ target: ApplicationTarget, logger: Logger, requestHooks: (hooks: PythonHooks, age: Int)? = nil) throws -> PythonApplication {
         main.acquire()
         let arguments = [
             target.spec.map(Python.string) ?? Py_NewRef(swsgi_none()),
             target.wsgiFile.map(Python.string) ?? Py_NewRef(swsgi_none()),
             target.callable.map(Python.string) ?? Py_NewRef(swsgi_none()),
         ]
-        guard let callable = call("load", arguments) else { throw loadError() }
+        guard var callable = call("load", arguments) else { throw loadError() }
+        if let requestHooks { callable = requestHooks.hooks.wrap(callable, age: requestHooks.age) }
         return PythonApplication(callable: callable, support: support, logger: logger)
     }
 

@@ -3,9 +3,10 @@ import Supervisor
 
 /// A gunicorn configuration file (`-c gunicorn.conf.py`), read as gunicorn reads it: it is Python,
 /// executed by Debian's `python3` (the standard library is all such files import), and its
-/// top-level names are the settings. The ones this server has become arguments; every other
-/// gunicorn setting it sets (hooks, `daemon`, `user`, TLS, ...) is reported once as ignored; names
-/// gunicorn does not know are the file's own helpers, ignored silently as gunicorn does.
+/// top-level names are the settings. The ones this server has become arguments; its server hooks
+/// are run by `swift-wsgi` in its own interpreter (PythonHooks); every other gunicorn setting it
+/// sets (`daemon`, `user`, ...) is reported once as ignored; names gunicorn does not know are the
+/// file's own helpers, ignored silently as gunicorn does.
 enum GunicornConfig {
     /// One top-level name of the file.
     struct Setting: Equatable {
@@ -91,10 +92,18 @@ enum GunicornConfig {
         "disable_redirect_access_to_syslog", "statsd_host", "statsd_prefix", "dogstatsd_tags", "print_config", "spew",
         "reload_engine", "reload_extra_files", "paste", "initgroups", "strip_header_spaces", "header_map",
         "permit_unconventional_http_method", "permit_unconventional_http_version", "casefold_http_method",
-        "permit_obsolete_folding", "forwarder_headers", "limit_request_body_size", "on_starting", "on_reload",
-        "when_ready", "pre_fork", "post_fork", "post_worker_init", "worker_int", "worker_abort", "pre_exec",
-        "pre_request", "post_request", "child_exit", "worker_exit", "nworkers_changed", "on_exit", "ssl_context",
-        "config", "env",
+        "permit_obsolete_folding", "forwarder_headers", "limit_request_body_size", "ssl_context", "config", "env",
+    ]
+
+    /// gunicorn's server hooks: `swift-wsgi` runs them in its own interpreter (PythonHooks), except
+    /// the two whose moment never comes here.
+    static let hooks: Set<String> = [
+        "on_starting", "on_reload", "when_ready", "pre_fork", "post_fork", "post_worker_init", "worker_int", "pre_request",
+        "post_request", "child_exit", "worker_exit", "nworkers_changed", "on_exit",
+    ]
+    static let hooksNeverCalled: [String: String] = [
+        "worker_abort": "a worker past --timeout is killed with SIGKILL, which no hook survives",
+        "pre_exec": "the master does not re-execute itself (no SIGUSR2 upgrade)",
     ]
 
     /// Settings that are not one value of one option.
@@ -102,7 +111,9 @@ enum GunicornConfig {
 
     static func translate(_ setting: Setting, takesApplication: Bool) -> Translation {
         let name = setting.name
-        if unsupported.contains(name) { return .ignored(setting.value == .callable ? "server hooks are not supported" : "not supported") }
+        if unsupported.contains(name) { return .ignored("not supported") }
+        if hooks.contains(name) { return takesApplication ? .arguments([]) : .ignored("server hooks run in swift-wsgi only") }
+        if let reason = hooksNeverCalled[name] { return .ignored("never called: \(reason)") }
         guard options[name] != nil || special.contains(name) else { return .unknown }
         if setting.value == .none { return .arguments([]) }
         if ["wsgi_app", "pythonpath", "reload"].contains(name) && !takesApplication { return .ignored("this command serves no Python application") }

@@ -21,16 +21,17 @@ public struct ServingProcess {
     }
 
     /// Runs this process's role. `serve` is called in a process that serves (alone, or as a worker)
-    /// with its configuration, and whether it must print the listening lines itself (a worker's
-    /// master already did). With `--check-config`, `check` runs instead (after the settings are
+    /// with its configuration and its ``ServingRole`` (which says whether it prints the listening
+    /// lines itself: a worker's master already did). With `--check-config`, `check` runs instead (after the settings are
     /// applied: directory, logs) and nothing is served.
     /// - Parameter bootFailureStatus: the exit status with which a worker says it could not load
     ///   the application: the master then stops and exits with it.
     /// - Parameter reloadRoots: `--reload`: directories whose Python sources are watched by a
     ///   master (at least one worker runs then).
+    /// - Parameter hooks: told of a master's events (gunicorn's server hooks on its side).
     public func run(
-        bootFailureStatus: Int32? = nil, reloadRoots: [String] = [], check: () throws -> Void = {},
-        serve: (_ configuration: ServerConfiguration, _ announces: Bool) throws -> Void
+        bootFailureStatus: Int32? = nil, reloadRoots: [String] = [], hooks: (any SupervisorHooks)? = nil, check: () throws -> Void = {},
+        serve: (_ configuration: ServerConfiguration, _ role: ServingRole) throws -> Void
     ) throws {
         SignalWaiter.clearInheritedMask()
         if let directory = options.setup.chdir, Glibc.chdir(directory) != 0 {
@@ -61,12 +62,12 @@ public struct ServingProcess {
             defer { pidFile?.remove() }
             let metrics = try options.logging.metricsBind.map { try MetricsEndpoint(address: $0, logger: Logger(label: "\(command).metrics")) }
             defer { metrics?.stop() }
-            try serve(try options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), true)
+            try serve(try options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), .standalone)
         case .worker(let link):
             var configuration = try options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
             link.configure(&configuration)
             defer { link.serverStopped() }
-            try serve(configuration, false)
+            try serve(configuration, .worker(age: link.age))
         case .master(let supervisor):
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
@@ -74,9 +75,24 @@ public struct ServingProcess {
                 try settings.metrics.map { try MetricsEndpoint(address: address, logger: Logger(label: "\(command).metrics"), board: $0) }
             }
             defer { metrics?.stop() }
-            let status = supervisor.run { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
+            let status = supervisor.run(hooks: hooks) { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
             if status != 0 { throw ExitCode(status) }
         }
     }
 
+}
+
+/// How a process that serves was started.
+public enum ServingRole {
+    /// On its own: it prints the listening lines itself.
+    case standalone
+    /// As a master's worker (whose master printed them); `age` numbers the workers in the order
+    /// the master started them.
+    case worker(age: Int)
+
+    /// Whether the process prints the listening lines.
+    public var announces: Bool {
+        if case .standalone = self { return true }
+        return false
+    }
 }

@@ -10,7 +10,7 @@ import UVLoop
 /// starts the same executable with the same arguments, the write end of a heartbeat pipe as
 /// descriptor 3, the listening sockets from descriptor 4 on (in the order of the listeners), and the
 /// environment variable
-/// `SWIFT_WSGI_WORKER=<socket fds, comma-separated>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>:<metrics, 0 or 1>`.
+/// `SWIFT_WSGI_WORKER=<socket fds, comma-separated>:<heartbeat fd>:<heartbeat ms>:<max requests, 0 for none>:<metrics, 0 or 1>:<age>`.
 /// The worker's server beats (a ``WorkerMetricsFrame`` on the pipe, with its metrics when the
 /// master collects them) from its first loop, and counts responses toward its budget; at the
 /// budget it shuts down gracefully and exits 0, and the master starts a replacement.
@@ -26,8 +26,11 @@ public final class WorkerLink: ServerMonitor {
     private let served = Atomic<Int>(0)
     /// The server's metrics backend when the master collects them; nil otherwise.
     private let metrics: WorkerMetricsFactory?
+    /// This worker's number in the order the master started workers (gunicorn's `worker.age`).
+    public let age: Int
 
-    init(listeningDescriptors: [Int32], heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?, sendsMetrics: Bool) {
+    init(listeningDescriptors: [Int32], heartbeatDescriptor: Int32, heartbeatInterval: Duration, budget: Int?, sendsMetrics: Bool, age: Int) {
+        self.age = age
         self.listeningDescriptors = listeningDescriptors
         self.heartbeatDescriptor = heartbeatDescriptor
         self.heartbeatInterval = heartbeatInterval
@@ -45,13 +48,13 @@ public final class WorkerLink: ServerMonitor {
         unsetenv(environmentVariable)
         let fields = parts.dropFirst().map { Int($0) }
         let sockets = parts.first?.split(separator: ",").compactMap { Int32($0) } ?? []
-        guard fields.count == 4, !sockets.isEmpty, let heartbeat = fields[0], let interval = fields[1], let budget = fields[2],
-              let sendsMetrics = fields[3] else {
+        guard fields.count == 5, !sockets.isEmpty, let heartbeat = fields[0], let interval = fields[1], let budget = fields[2],
+              let sendsMetrics = fields[3], let age = fields[4] else {
             return nil
         }
         return WorkerLink(
             listeningDescriptors: sockets, heartbeatDescriptor: Int32(heartbeat),
-            heartbeatInterval: .milliseconds(interval), budget: budget > 0 ? budget : nil, sendsMetrics: sendsMetrics == 1
+            heartbeatInterval: .milliseconds(interval), budget: budget > 0 ? budget : nil, sendsMetrics: sendsMetrics == 1, age: age
         )
     }
 
@@ -61,9 +64,9 @@ public final class WorkerLink: ServerMonitor {
     public static var isWorkerProcess: Bool { getenv(environmentVariable) != nil }
 
     /// The environment entry a master gives a worker.
-    static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?, sendsMetrics: Bool) -> String {
+    static func environmentEntry(sockets: [Int32], heartbeat: Int32, interval: Duration, budget: Int?, sendsMetrics: Bool, age: Int) -> String {
         let socketList = sockets.map(String.init).joined(separator: ",")
-        return "\(environmentVariable)=\(socketList):\(heartbeat):\(interval.milliseconds):\(budget ?? 0):\(sendsMetrics ? 1 : 0)"
+        return "\(environmentVariable)=\(socketList):\(heartbeat):\(interval.milliseconds):\(budget ?? 0):\(sendsMetrics ? 1 : 0):\(age)"
     }
 
     /// Makes `configuration` serve the inherited sockets, as one of several processes, reporting to

@@ -31,6 +31,8 @@ public final class WorkerSupervisor {
         let process: ChildProcess
         let heartbeat: Pipe
         let started: UInt64
+        /// Its number in the order workers were started (gunicorn's `worker.age`).
+        let age: Int
         var lastBeat: UInt64
         /// When it is replaced for its age (loop milliseconds); nil: never.
         let endOfLife: UInt64?
@@ -38,10 +40,11 @@ public final class WorkerSupervisor {
         /// Its heartbeat pipe's frames as they arrive.
         var frames = WorkerMetricsFrame.Reader()
 
-        init(process: ChildProcess, heartbeat: Pipe, now: UInt64, endOfLife: UInt64?) {
+        init(process: ChildProcess, heartbeat: Pipe, now: UInt64, age: Int, endOfLife: UInt64?) {
             self.process = process
             self.heartbeat = heartbeat
             self.started = now
+            self.age = age
             self.lastBeat = now
             self.endOfLife = endOfLife
         }
@@ -85,6 +88,9 @@ public final class WorkerSupervisor {
     private var sources: SourceWatcher?
     private var housekeeping: [Handle] = []
     private var killTimer: LoopTimer?
+    /// Workers started so far: the next one's age.
+    private var started = 0
+    private var hooks: (any SupervisorHooks)?
 
     /// The descriptor numbers of the heartbeat pipe and the first socket in a worker.
     private static let heartbeatDescriptor: Int32 = 3
@@ -103,7 +109,14 @@ public final class WorkerSupervisor {
     /// - Parameter ready: called once the master handles its signals and has started the workers:
     ///   the moment to say that the server listens (a signal sent on that word must find its
     ///   handler, not the default action that ends the process).
-    public func run(ready: () -> Void = {}) -> Int32 {
+    /// - Parameter hooks: told of the master's events (gunicorn's server hooks).
+    public func run(hooks: (any SupervisorHooks)? = nil, ready: () -> Void = {}) -> Int32 {
+        self.hooks = hooks
+        hooks?.supervisorEvent(.starting(workers: wanted))
+        defer {
+            hooks?.supervisorEvent(.exiting)
+            self.hooks = nil
+        }
         // A log read through a pipe whose reader went away must not kill the master (the workers,
         // being servers, ignore SIGPIPE too).
         signal(SIGPIPE, SIG_IGN)
@@ -132,6 +145,7 @@ public final class WorkerSupervisor {
         }
         logger.info("supervisor running", metadata: ["workers": "\(wanted)", "pid": "\(getpid())"])
         ready()
+        hooks?.supervisorEvent(.ready)
         loop.run()
         try? loop.close()
         for socket in sockets {
@@ -167,9 +181,12 @@ public final class WorkerSupervisor {
     private func spawn() -> Int32? {
         guard !stopping else { return nil }
         let budget = settings.maxRequests.map { $0 + Int.random(in: 0...max(0, settings.maxRequestsJitter)) }
+        started += 1
+        let age = started
+        hooks?.supervisorEvent(.workerStarting(age: age))
         let link = WorkerLink.environmentEntry(
             sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval,
-            budget: budget, sendsMetrics: settings.metrics != nil
+            budget: budget, sendsMetrics: settings.metrics != nil, age: age
         )
         do {
             let pipe = try Pipe(loop: loop)
@@ -185,7 +202,7 @@ public final class WorkerSupervisor {
             let endOfLife = settings.maxWorkerLifetime.map { lifetime in
                 now + lifetime.milliseconds + UInt64.random(in: 0...settings.maxWorkerLifetimeJitter.milliseconds)
             }
-            let worker = Worker(process: process, heartbeat: pipe, now: now, endOfLife: endOfLife)
+            let worker = Worker(process: process, heartbeat: pipe, now: now, age: age, endOfLife: endOfLife)
             workers[pid] = worker
             try pipe.read(onData: { [unowned self, unowned worker] bytes in
                 worker.frames.receive(bytes) { metrics in
@@ -211,6 +228,7 @@ public final class WorkerSupervisor {
         worker.heartbeat.close()
         let metadata: Logger.Metadata = ["pid": "\(pid)", "status": "\(status)", "signal": "\(signal)"]
         settings.metrics?.workerExited(pid, restart: stopping ? nil : Self.restartReason(worker, status: status, signal: signal))
+        hooks?.supervisorEvent(.workerExited(pid: pid, age: worker.age))
         if stopping {
             logger.info("worker stopped", metadata: metadata)
             if workers.isEmpty { finish() }
@@ -322,6 +340,7 @@ public final class WorkerSupervisor {
             self.reloading = nil
         }
         logger.info("reloading: starting new workers; the old ones serve until the new ones are up")
+        hooks?.supervisorEvent(.reloading)
         let old = workers.filter { !$0.value.isRetiring }.map(\.key)
         let starting = (0..<wanted).compactMap { _ in spawn() }
         reloading = Reload(old: old, starting: Set(starting))

@@ -41,11 +41,11 @@ struct WSGIDemo: ParsableCommand {
 
     func run() throws {
         let process = ServingProcess(command: "wsgi-demo", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8051))
-        try process.run { configuration, announces in
+        try process.run { configuration, role in
             // Before any server thread exists, so that only the signal thread ever receives them.
             let signals = StopSignals.block()
             let server = try WSGIHTTPServer(configuration: configuration, app: DemoApps.application(named: app)!)
-            if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+            if role.announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
             signals.start(reload: { server.reloadTLS() }) { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()
             // A handle left open is a bug (already logged): fail the exit status so it is noticed.

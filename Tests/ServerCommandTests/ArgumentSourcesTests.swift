@@ -77,7 +77,9 @@ import Testing
         #expect(translate("pythonpath", .scalar("/a,/b")) == .arguments(["--pythonpath", "/a", "--pythonpath", "/b"]))
         #expect(translate("wsgi_app", .scalar("x:y"), application: false) == .ignored("this command serves no Python application"))
         #expect(translate("daemon", .bool(false)) == .ignored("not supported"))
-        #expect(translate("post_fork", .callable) == .ignored("server hooks are not supported"))
+        #expect(translate("post_fork", .callable) == .arguments([]), "swift-wsgi runs it")
+        #expect(translate("post_fork", .callable, application: false) == .ignored("server hooks run in swift-wsgi only"))
+        #expect(translate("worker_abort", .callable) == .ignored("never called: a worker past --timeout is killed with SIGKILL, which no hook survives"))
         #expect(translate("workers", .other("{}")) == .ignored("unexpected value"))
         #expect(translate("my_helper_value", .scalar("3")) == .unknown)
     }

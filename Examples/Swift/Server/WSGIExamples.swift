@@ -34,10 +34,10 @@ struct WSGIExamples: ParsableCommand {
     func run() throws {
         let app = try Examples.all[name] ?? Examples.download(directory: directory)
         let process = ServingProcess(command: "wsgi-examples", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8051))
-        try process.run { configuration, announces in
+        try process.run { configuration, role in
             let signals = StopSignals.block()
             let server = try WSGIHTTPServer(configuration: configuration, app: app)
-            if announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
+            if role.announces { announce(server.listeningAddresses, secure: configuration.tls != nil) }
             signals.start(reload: { server.reloadTLS() }) { graceful in server.shutdown(graceful: graceful) }
             server.serveForever()
         }
