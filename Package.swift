@@ -144,7 +144,7 @@ let package = Package(
         .target(
             name: "PythonCommand",
             dependencies: [
-                "PythonHost", "ServerCommand", "HTTPServerCore",
+                "PythonHost", "ServerCommand", "HTTPServerCore", "Supervisor", "UVLoop",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

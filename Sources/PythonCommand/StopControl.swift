@@ -4,6 +4,7 @@ import HTTPServerCore
 import PythonHost
 import ServerCommand
 import Synchronization
+import UVLoop
 
 /// What the stop signals do in a process that runs Python code.
 ///
@@ -98,7 +99,9 @@ struct ImportDeadline {
         let finished = DispatchSemaphore(value: 0)
         let seconds = self.seconds
         let target = "\(target)"
-        DispatchQueue.global().async {
+        // A thread of its own, joined once the import returned: a `--preload` master forks its
+        // workers next, and may do so only as the process's one thread.
+        let watchdog = UVThread.start {
             guard finished.wait(timeout: .now() + .seconds(seconds)) == .timedOut else { return }
             printLine("""
                 Error: importing \(target) did not finish within \(seconds) s. Does it start a server when imported \
@@ -107,7 +110,10 @@ struct ImportDeadline {
                 """)
             _exit(ExitStatus.loadFailure)
         }
-        defer { finished.signal() }
+        defer {
+            finished.signal()
+            watchdog.join()
+        }
         return try load()
     }
 }

@@ -63,6 +63,9 @@ public struct SwiftWSGICommand: ParsableCommand {
     @Option(name: .customLong("import-timeout"), help: "Seconds the application's import may take (exit 3 beyond it); 0 = no limit.")
     var importTimeout: Int = 30
 
+    @Flag(help: "Import the application once in the master and start the workers by fork, sharing its memory copy-on-write (gc.freeze() before each fork). SIGHUP restarts the workers with the same code.")
+    var preload = false
+
     @OptionGroup var serving: ServingOptions
 
     public init() {}
@@ -98,15 +101,27 @@ public struct SwiftWSGICommand: ParsableCommand {
             throw ValidationError("'\(application)' names no module: expected MODULE:CALLABLE, e.g. web_application:application")
         }
         guard importTimeout >= 0 else { throw ValidationError("--import-timeout must be >= 0") }
+        if preload && reload {
+            throw ValidationError("--reload imports the application again in new workers; --preload imports it once in the master: use one of them")
+        }
+        if preload && serving.logging.metricsBind != nil && serving.concurrency.workers > 0 {
+            throw ValidationError("--preload forks workers from a master of one thread; --metrics-bind runs a thread in the master: use one of them")
+        }
     }
 
     public func run() throws {
         let hooks = try loadHooks()
+        let preloaded = PreloadedApplication()
         let process = ServingProcess(command: "swift-wsgi", options: serving, defaultAddress: .tcp(host: "127.0.0.1", port: 8000))
         try process.run(
-            bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, hooks: hooks.map(MasterHooks.init), check: { _ = try load() }
+            bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, hooks: hooks.map(MasterHooks.init),
+            preload: preload ? {
+                preloaded.loaded = try load(requestHooks: hooks.map { ($0, 0) })
+                return preloaded
+            } : nil,
+            check: { _ = try load() }
         ) { configuration, role in
-            try serve(configuration, role: role, hooks: hooks)
+            try serve(configuration, role: role, hooks: hooks, preloaded: preloaded.loaded)
         }
     }
 
@@ -156,7 +171,9 @@ public struct SwiftWSGICommand: ParsableCommand {
 
     /// One process serving the application (alone, or as a worker) until a signal stops it, with
     /// the config file's hooks of a worker's life (``WorkerLifeHooks``).
-    private func serve(_ configuration: ServerConfiguration, role: ServingRole, hooks: PythonHooks?) throws {
+    /// - Parameter preloaded: the application the master imported (`--preload`: this is a forked
+    ///   worker), used instead of importing it.
+    private func serve(_ configuration: ServerConfiguration, role: ServingRole, hooks: PythonHooks?, preloaded: (PythonInterpreter, PythonApplication)?) throws {
         // Blocked in this thread before the server's threads exist, which inherit the mask: only
         // the signal thread gets them (Python's handlers do not run meanwhile). Unblocked at the end.
         let signals = StopSignals.block()
@@ -166,7 +183,7 @@ public struct SwiftWSGICommand: ParsableCommand {
         signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
         let life = hooks.map { WorkerLifeHooks(hooks: $0, role: role) }
         life?.starting()
-        let (interpreter, loaded) = try load(requestHooks: life?.requestHooks)
+        let (interpreter, loaded) = try preloaded ?? load(requestHooks: life?.requestHooks)
         life?.loaded()
         interpreter.releaseMainThread()
         defer {
@@ -202,4 +219,15 @@ struct CommandFailure: Error, CustomStringConvertible {
         self.status = status
         self.description = description
     }
+}
+
+/// `--preload`: the application the master imported, for its forked workers, and CPython's
+/// calls around each fork. On the master's thread (the only one at a fork), then in each child.
+final class PreloadedApplication: ForkPreparation {
+    var loaded: (PythonInterpreter, PythonApplication)?
+
+    func prepareFork() { PythonFork.prepare() }
+    func parentAfterFork() { PythonFork.parentAfterFork() }
+    func childAfterFork() { PythonFork.childAfterFork() }
+    func exitChild(status: Int32) -> Never { PythonFork.exitChild(status: status) }
 }

@@ -10,7 +10,7 @@ public enum ArgumentSources {
     public static let environmentVariable = "SWIFT_WSGI_CMD_ARGS"
 
     /// Options that take no value (all others take one, as `--name VALUE` or `--name=VALUE`).
-    static let flags: Set<String> = ["--check-config", "--reload", "--request-start-header", "--help", "--version"]
+    static let flags: Set<String> = ["--check-config", "--reload", "--preload", "--request-start-header", "--help", "--version"]
     /// gunicorn's short forms, and ours.
     static let shortForms: [String: String] = ["-b": "--bind", "-w": "--workers", "-c": "--config", "-t": "--timeout", "-k": "--worker-class", "-h": "--help"]
 

@@ -85,7 +85,7 @@ enum GunicornConfig {
 
     /// gunicorn settings this server does not have (its hooks among them).
     static let unsupported: Set<String> = [
-        "daemon", "raw_env", "user", "group", "proc_name", "default_proc_name", "preload_app", "sendfile", "reuse_port",
+        "daemon", "raw_env", "user", "group", "proc_name", "default_proc_name", "sendfile", "reuse_port",
         "worker_connections", "worker_tmp_dir", "tmp_upload_dir", "secure_scheme_headers", "proxy_protocol",
         "proxy_allow_ips", "ssl_version", "suppress_ragged_eofs", "do_handshake_on_connect", "capture_output", "logger_class", "logconfig", "logconfig_dict",
         "logconfig_json", "syslog", "syslog_addr", "syslog_prefix", "syslog_facility", "enable_stdio_inheritance",
@@ -107,7 +107,9 @@ enum GunicornConfig {
     ]
 
     /// Settings that are not one value of one option.
-    static let special: Set<String> = ["bind", "forwarded_allow_ips", "umask", "reload", "check_config", "wsgi_app", "pythonpath", "static", "request_start_header"]
+    static let special: Set<String> = [
+        "bind", "forwarded_allow_ips", "umask", "reload", "check_config", "wsgi_app", "pythonpath", "static", "request_start_header", "preload_app",
+    ]
 
     static func translate(_ setting: Setting, takesApplication: Bool) -> Translation {
         let name = setting.name
@@ -116,7 +118,7 @@ enum GunicornConfig {
         if let reason = hooksNeverCalled[name] { return .ignored("never called: \(reason)") }
         guard options[name] != nil || special.contains(name) else { return .unknown }
         if setting.value == .none { return .arguments([]) }
-        if ["wsgi_app", "pythonpath", "reload"].contains(name) && !takesApplication { return .ignored("this command serves no Python application") }
+        if ["wsgi_app", "pythonpath", "reload", "preload_app"].contains(name) && !takesApplication { return .ignored("this command serves no Python application") }
         switch (name, setting.value) {
         case ("bind", .scalar(let address)): return .arguments(["--bind", address])
         case ("bind", .list(let addresses)): return .arguments(addresses.flatMap { ["--bind", $0] })
@@ -124,6 +126,7 @@ enum GunicornConfig {
         case ("forwarded_allow_ips", .list(let list)): return .arguments(["--forwarded-allow-ips", list.joined(separator: ",")])
         case ("umask", .scalar(let value)): return .arguments(["--umask", Int(value).map { "0o" + String($0, radix: 8) } ?? value])
         case ("reload", .bool(let on)): return .arguments(on ? ["--reload"] : [])
+        case ("preload_app", .bool(let on)): return .arguments(on ? ["--preload"] : [])
         case ("request_start_header", .bool(let on)): return .arguments(on ? ["--request-start-header"] : [])
         case ("static", .scalar(let mount)): return .arguments(["--static", mount])
         case ("static", .list(let mounts)): return .arguments(mounts.flatMap { ["--static", $0] })

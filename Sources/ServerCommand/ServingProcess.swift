@@ -29,8 +29,11 @@ public struct ServingProcess {
     /// - Parameter reloadRoots: `--reload`: directories whose Python sources are watched by a
     ///   master (at least one worker runs then).
     /// - Parameter hooks: told of a master's events (gunicorn's server hooks on its side).
+    /// - Parameter preload: `--preload`: a master calls it once (it imports the application) and
+    ///   starts its workers by fork, with what it returns around each fork.
     public func run(
-        bootFailureStatus: Int32? = nil, reloadRoots: [String] = [], hooks: (any SupervisorHooks)? = nil, check: () throws -> Void = {},
+        bootFailureStatus: Int32? = nil, reloadRoots: [String] = [], hooks: (any SupervisorHooks)? = nil,
+        preload: (() throws -> any ForkPreparation)? = nil, check: () throws -> Void = {},
         serve: (_ configuration: ServerConfiguration, _ role: ServingRole) throws -> Void
     ) throws {
         SignalWaiter.clearInheritedMask()
@@ -64,20 +67,32 @@ public struct ServingProcess {
             defer { metrics?.stop() }
             try serve(try options.serverConfiguration(listeners: listeners, label: command, accessLog: accessLog, metrics: metrics?.metrics), .standalone)
         case .worker(let link):
-            var configuration = try options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
-            link.configure(&configuration)
-            defer { link.serverStopped() }
-            try serve(configuration, .worker(age: link.age))
+            try serveAsWorker(link, accessLog: accessLog, serve: serve)
         case .master(let supervisor):
             let pidFile = try PidFile(options.setup.pid)
             defer { pidFile?.remove() }
+            let forking = try preload.map { preload in ForkedWorkers(preparation: try preload()) }
             let metrics = try options.logging.metricsBind.flatMap { address in
                 try settings.metrics.map { try MetricsEndpoint(address: address, logger: Logger(label: "\(command).metrics"), board: $0) }
             }
             defer { metrics?.stop() }
-            let status = supervisor.run(hooks: hooks) { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
+            let status = withoutActuallyEscaping(serve) { serve in
+                forking?.serveWorker = { link in try serveAsWorker(link, accessLog: accessLog, serve: serve) }
+                defer { forking?.serveWorker = nil }
+                return supervisor.run(hooks: hooks, forking: forking) { announce(supervisor.sockets.map(\.address), secure: options.tls.certfile != nil) }
+            }
             if status != 0 { throw ExitCode(status) }
         }
+    }
+
+    /// A worker's serving: the inherited sockets, reporting to its master through `link`.
+    private func serveAsWorker(
+        _ link: WorkerLink, accessLog: AccessLog?, serve: (_ configuration: ServerConfiguration, _ role: ServingRole) throws -> Void
+    ) throws {
+        var configuration = try options.serverConfiguration(listeners: listeners, label: "\(command).worker[\(getpid())]", accessLog: accessLog)
+        link.configure(&configuration)
+        defer { link.serverStopped() }
+        try serve(configuration, .worker(age: link.age))
     }
 
 }
@@ -94,5 +109,48 @@ public enum ServingRole {
     public var announces: Bool {
         if case .standalone = self { return true }
         return false
+    }
+}
+
+/// What a command's runtime does around the fork of a worker (`--preload`; the `swift-wsgi`
+/// command's are CPython's fork calls).
+public protocol ForkPreparation: AnyObject {
+    /// In the master, just before `fork()`.
+    func prepareFork()
+    /// In the master, just after.
+    func parentAfterFork()
+    /// In the child, first thing.
+    func childAfterFork()
+    /// In the child, once it served: ends the process with `status` (never returning into the
+    /// master's code it was forked from).
+    func exitChild(status: Int32) -> Never
+}
+
+/// The supervisor's forking, for a command: the child serves as a worker with the command's own
+/// `serve`, then ends.
+private final class ForkedWorkers: WorkerForking {
+    let preparation: any ForkPreparation
+    /// The worker's serving, set while the supervisor runs.
+    var serveWorker: ((WorkerLink) throws -> Void)?
+
+    init(preparation: any ForkPreparation) {
+        self.preparation = preparation
+    }
+
+    func prepareFork() { preparation.prepareFork() }
+
+    func parentAfterFork() { preparation.parentAfterFork() }
+
+    func runWorker(_ link: WorkerLink) -> Never {
+        preparation.childAfterFork()
+        do {
+            try serveWorker?(link)
+            preparation.exitChild(status: 0)
+        } catch let exit as ExitCode {
+            preparation.exitChild(status: exit.rawValue)
+        } catch {
+            printLine("Error: \(error)")
+            preparation.exitChild(status: 1)
+        }
     }
 }

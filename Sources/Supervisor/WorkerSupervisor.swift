@@ -27,8 +27,27 @@ import UVLoop
 ///
 /// Thread: everything runs on the thread that calls ``run()``.
 public final class WorkerSupervisor {
+    /// How a worker was started, for signalling it.
+    private enum Process {
+        /// By spawn-and-exec (libuv reports its exit).
+        case spawned(ChildProcess)
+        /// By fork (`--preload`; the supervisor reaps it on SIGCHLD).
+        case forked(pid: Int32)
+
+        func kill(_ signal: Int32) {
+            switch self {
+            case .spawned(let child): try? child.kill(signal)
+            case .forked(let pid): _ = Glibc.kill(pid, signal)
+            }
+        }
+
+        func close() {
+            if case .spawned(let child) = self { child.close() }
+        }
+    }
+
     private final class Worker {
-        let process: ChildProcess
+        let process: Process
         let heartbeat: Pipe
         let started: UInt64
         /// Its number in the order workers were started (gunicorn's `worker.age`).
@@ -40,7 +59,7 @@ public final class WorkerSupervisor {
         /// Its heartbeat pipe's frames as they arrive.
         var frames = WorkerMetricsFrame.Reader()
 
-        init(process: ChildProcess, heartbeat: Pipe, now: UInt64, age: Int, endOfLife: UInt64?) {
+        init(process: Process, heartbeat: Pipe, now: UInt64, age: Int, endOfLife: UInt64?) {
             self.process = process
             self.heartbeat = heartbeat
             self.started = now
@@ -91,6 +110,10 @@ public final class WorkerSupervisor {
     /// Workers started so far: the next one's age.
     private var started = 0
     private var hooks: (any SupervisorHooks)?
+    /// `--preload`: workers start by fork.
+    private var forking: (any WorkerForking)?
+    /// A fork was refused because the master had other threads (reported once).
+    private var reportedThreads = false
 
     /// The descriptor numbers of the heartbeat pipe and the first socket in a worker.
     private static let heartbeatDescriptor: Int32 = 3
@@ -110,8 +133,10 @@ public final class WorkerSupervisor {
     ///   the moment to say that the server listens (a signal sent on that word must find its
     ///   handler, not the default action that ends the process).
     /// - Parameter hooks: told of the master's events (gunicorn's server hooks).
-    public func run(hooks: (any SupervisorHooks)? = nil, ready: () -> Void = {}) -> Int32 {
+    /// - Parameter forking: starts workers by fork (`--preload`); nil: by spawn-and-exec.
+    public func run(hooks: (any SupervisorHooks)? = nil, forking: (any WorkerForking)? = nil, ready: () -> Void = {}) -> Int32 {
         self.hooks = hooks
+        self.forking = forking
         hooks?.supervisorEvent(.starting(workers: wanted))
         defer {
             hooks?.supervisorEvent(.exiting)
@@ -122,6 +147,9 @@ public final class WorkerSupervisor {
         signal(SIGPIPE, SIG_IGN)
         do {
             try watchSignals()
+            if forking != nil {
+                housekeeping.append(try SignalWatcher(loop: loop, signal: SIGCHLD) { [unowned self] _ in reapForkedWorkers() })
+            }
             let check = try LoopTimer(loop: loop)
             housekeeping.append(check)
             let interval = settings.heartbeatInterval.milliseconds
@@ -184,6 +212,7 @@ public final class WorkerSupervisor {
         started += 1
         let age = started
         hooks?.supervisorEvent(.workerStarting(age: age))
+        if let forking, let pid = fork(forking, age: age, budget: budget) { return pid }
         let link = WorkerLink.environmentEntry(
             sockets: sockets.indices.map { Self.firstSocketDescriptor + Int32($0) }, heartbeat: Self.heartbeatDescriptor, interval: settings.heartbeatInterval,
             budget: budget, sendsMetrics: settings.metrics != nil, age: age
@@ -198,25 +227,92 @@ public final class WorkerSupervisor {
                 descriptors: [.inherit(0), .inherit(1), .inherit(2), .pipe(pipe)] + sockets.map { .inherit($0.descriptor) }
             ) { [unowned self] status, signal in exited(pid, status: status, signal: signal) }
             pid = process.pid
-            let now = loop.now
-            let endOfLife = settings.maxWorkerLifetime.map { lifetime in
-                now + lifetime.milliseconds + UInt64.random(in: 0...settings.maxWorkerLifetimeJitter.milliseconds)
-            }
-            let worker = Worker(process: process, heartbeat: pipe, now: now, age: age, endOfLife: endOfLife)
-            workers[pid] = worker
-            try pipe.read(onData: { [unowned self, unowned worker] bytes in
-                worker.frames.receive(bytes) { metrics in
-                    worker.lastBeat = loop.now
-                    booted(pid)
-                    if let metrics { settings.metrics?.record(metrics, from: pid) }
-                }
-            }, onEnd: {})
+            try watch(Worker(process: .spawned(process), heartbeat: pipe, now: loop.now, age: age, endOfLife: endOfLife()), pid: pid)
             logger.info("worker started", metadata: ["pid": "\(pid)"])
             return pid
         } catch {
             logger.error("cannot start a worker; retrying in 1 s", metadata: ["error": "\(error)"])
             after(1000) { [unowned self] in spawn() }
             return nil
+        }
+    }
+
+    /// When a worker starting now is replaced for its age.
+    private func endOfLife() -> UInt64? {
+        settings.maxWorkerLifetime.map { lifetime in
+            loop.now + lifetime.milliseconds + UInt64.random(in: 0...settings.maxWorkerLifetimeJitter.milliseconds)
+        }
+    }
+
+    /// Counts `worker` in, and reads its heartbeat frames.
+    private func watch(_ worker: Worker, pid: Int32) throws {
+        workers[pid] = worker
+        try worker.heartbeat.read(onData: { [unowned self, unowned worker] bytes in
+            worker.frames.receive(bytes) { metrics in
+                worker.lastBeat = loop.now
+                booted(pid)
+                if let metrics { settings.metrics?.record(metrics, from: pid) }
+            }
+        }, onEnd: {})
+    }
+
+    // MARK: Forked workers (--preload)
+
+    /// Starts a worker by fork; nil when it cannot (the master has other threads, or fork failed):
+    /// the caller starts it by exec instead.
+    private func fork(_ forking: any WorkerForking, age: Int, budget: Int?) -> Int32? {
+        // A thread holding a lock (malloc's, the Swift runtime's, the GIL) at the fork would leave
+        // it held forever in the child, where only the forking thread exists: fork only alone.
+        let threads = ProcessThreads.count()
+        guard threads == 1 else {
+            if !reportedThreads {
+                reportedThreads = true
+                logger.warning("the master has other threads: starting workers by exec (the application imported again in each)", metadata: ["threads": "\(threads)"])
+            }
+            return nil
+        }
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return nil }
+        // Not inherited by what the master spawns later (workers started by exec).
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        forking.prepareFork()
+        let pid = Glibc.fork()
+        if pid == 0 {
+            // The child: this thread only, the master's memory. The master's signal handlers
+            // (libuv's, writing to the master's loop) must not run here; the worker installs its own.
+            Glibc.close(ends[0])
+            for signal in [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD] { _ = Glibc.signal(signal, SIG_DFL) }
+            forking.runWorker(WorkerLink(
+                listeningDescriptors: sockets.map(\.descriptor), heartbeatDescriptor: ends[1], heartbeatInterval: settings.heartbeatInterval,
+                budget: budget, sendsMetrics: settings.metrics != nil, age: age
+            ))
+        }
+        forking.parentAfterFork()
+        Glibc.close(ends[1])
+        guard pid > 0 else {
+            Glibc.close(ends[0])
+            logger.error("fork failed; starting the worker by exec", metadata: ["errno": "\(errno)"])
+            return nil
+        }
+        do {
+            try watch(Worker(process: .forked(pid: pid), heartbeat: try Pipe(loop: loop, adopting: ends[0]), now: loop.now, age: age, endOfLife: endOfLife()), pid: pid)
+        } catch {
+            logger.error("cannot watch a forked worker; stopping it", metadata: ["pid": "\(pid)", "error": "\(error)"])
+            _ = Glibc.kill(pid, SIGKILL)
+            return pid
+        }
+        logger.info("worker forked", metadata: ["pid": "\(pid)", "master_threads": "\(threads)"])
+        return pid
+    }
+
+    /// SIGCHLD: the forked workers that ended (libuv reaps only the processes it spawned).
+    private func reapForkedWorkers() {
+        for (pid, worker) in workers {
+            guard case .forked = worker.process else { continue }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { continue }
+            let signal = status & 0x7F
+            exited(pid, status: signal == 0 ? Int64((status >> 8) & 0xFF) : 0, signal: signal)
         }
     }
 
@@ -278,7 +374,7 @@ public final class WorkerSupervisor {
             if case .killed = worker.phase { continue }
             logger.critical("worker timeout: no heartbeat; killing it", metadata: ["pid": "\(pid)", "silent_ms": "\(now - worker.lastBeat)"])
             worker.phase = .killed(wasRetiring: worker.isRetiring)
-            try? worker.process.kill(SIGKILL)
+            worker.process.kill(SIGKILL)
         }
     }
 
@@ -371,7 +467,7 @@ public final class WorkerSupervisor {
     private func retire(_ pid: Int32, reason: RetireReason) {
         guard let worker = workers[pid] else { return }
         worker.phase = .retiring(reason)
-        try? worker.process.kill(SIGTERM)
+        worker.process.kill(SIGTERM)
     }
 
     private func stop(graceful: Bool) {
@@ -379,13 +475,13 @@ public final class WorkerSupervisor {
             logger.info(graceful ? "stopping workers gracefully" : "stopping workers", metadata: ["workers": "\(workers.count)"])
         }
         stopping = true
-        for worker in workers.values { try? worker.process.kill(graceful ? SIGTERM : SIGINT) }
+        for worker in workers.values { worker.process.kill(graceful ? SIGTERM : SIGINT) }
         if workers.isEmpty { return finish() }
         if killTimer == nil {
             let deadline = settings.gracefulTimeout.milliseconds + 5000
             killTimer = try? LoopTimer(loop: loop)
             try? killTimer?.start(after: graceful ? deadline : 5000) { [unowned self] in
-                for worker in workers.values { try? worker.process.kill(SIGKILL) }
+                for worker in workers.values { worker.process.kill(SIGKILL) }
             }
         }
     }

@@ -13,6 +13,19 @@ public final class Pipe: Stream {
         }
     }
 
+    /// The read end `descriptor` of a pipe made elsewhere (`pipe(2)` before a `fork`): the handle
+    /// owns it from now on and closes it with itself.
+    public convenience init(loop: Loop, adopting descriptor: Int32) throws {
+        try self.init(loop: loop)
+        do {
+            try UVError.check(uv_pipe_open(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_pipe_t.self), descriptor), "uv_pipe_open")
+        } catch {
+            Glibc.close(descriptor)
+            close()
+            throw error
+        }
+    }
+
     /// Reads until the other end closes: `onData` for bytes (valid during the call), then `onEnd`
     /// once (EOF or error).
     public func read(onData: @escaping (UnsafeRawBufferPointer) -> Void, onEnd: @escaping () -> Void) throws {

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import Testing
 @testable import Supervisor
 
@@ -44,5 +45,24 @@ struct WorkerMetricsTests {
         #expect(!text.contains("worker=\"10\""))
         #expect(text.contains("wsgi_worker_restarts_total{reason=\"memory\"} 1\n"))
         #expect(text.contains("wsgi_request_duration_seconds_count 1\n"), "a histogram outlives its worker too")
+    }
+}
+
+/// What `--preload`'s master checks before each fork.
+struct ProcessThreadsTests {
+    @Test func countsTheThreadsOfThisProcess() {
+        let before = ProcessThreads.count()
+        #expect(before >= 1)
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            started.signal()
+            release.wait()
+        }
+        thread.start()
+        started.wait()
+        #expect(ProcessThreads.count() >= 2)
+        #expect(ProcessThreads.count() > before || before > 1, "one more thread is counted")
+        release.signal()
     }
 }

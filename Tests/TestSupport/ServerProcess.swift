@@ -88,6 +88,9 @@ public final class ServerProcess {
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// The process's id (a master's, with workers).
+    public var pid: Int { Int(process.processIdentifier) }
+
     /// The captured log so far.
     public var log: String {
         guard let logPath else { return "" }
