@@ -116,7 +116,7 @@ public struct SwiftWSGICommand: ParsableCommand {
         try process.run(
             bootFailureStatus: ExitStatus.loadFailure, reloadRoots: reloadRoots, hooks: hooks.map(MasterHooks.init),
             preload: preload ? {
-                preloaded.loaded = try load(requestHooks: hooks.map { ($0, 0) })
+                preloaded.loaded = try load()
                 return preloaded
             } : nil,
             check: { _ = try load() }
@@ -183,7 +183,15 @@ public struct SwiftWSGICommand: ParsableCommand {
         signals.start(reload: { stop.reloadTLS() }) { graceful in stop.request(graceful: graceful) }
         let life = hooks.map { WorkerLifeHooks(hooks: $0, role: role) }
         life?.starting()
-        let (interpreter, loaded) = try preloaded ?? load(requestHooks: life?.requestHooks)
+        let interpreter: PythonInterpreter
+        let loaded: PythonApplication
+        if let (master, application) = preloaded {
+            // A forked worker: the master's application, with this worker's request hooks.
+            interpreter = master
+            loaded = life.map { application.withRequestHooks($0.hooks, age: $0.requestHooks.age) } ?? application
+        } else {
+            (interpreter, loaded) = try load(requestHooks: life?.requestHooks)
+        }
         life?.loaded()
         interpreter.releaseMainThread()
         defer {

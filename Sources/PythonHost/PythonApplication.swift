@@ -39,6 +39,12 @@ public final class PythonApplication: @unchecked Sendable {
     /// What the server drives requests through.
     public var responder: any Responder { PythonGateway(application: self) }
 
+    /// The same application with a config file's `pre_request`/`post_request` around it, as
+    /// worker `age` (a `--preload` worker wraps the application its master imported). With the GIL.
+    public func withRequestHooks(_ hooks: PythonHooks, age: Int) -> PythonApplication {
+        PythonApplication(callable: hooks.wrap(Py_NewRef(callable), age: age), support: support, logger: logger)
+    }
+
     /// `application(environ, start_response)`: the result (new), or nil with the exception set.
     func call(environ: PythonObject, startResponse: PythonObject) -> PythonObject? {
         withUnsafeTemporaryAllocation(of: PythonObject?.self, capacity: 2) { arguments in

@@ -27,7 +27,7 @@ import TestSupport
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         for expected in [
             "on_starting True 1", "nworkers_changed 1 None", "pre_fork 1 None", "post_fork 1 True True", "post_worker_init 1 True",
-            "pre_request GET /page x=1", "post_request /page 200 \(frozen.utf8.count)", "when_ready", "on_reload", "pre_fork 2 None",
+            "pre_request 1 GET /page x=1", "post_request /page 200 \(frozen.utf8.count)", "when_ready", "on_reload", "pre_fork 2 None",
             "post_fork 2 True True", "worker_exit 1", "child_exit 1 True", "worker_exit 2", "child_exit 2 True", "on_exit",
         ] {
             #expect(lines.contains(expected), "\(expected) in \(lines)")
@@ -37,7 +37,7 @@ import TestSupport
         #expect(position("on_starting True 1") < position("pre_fork 1 None"))
         #expect(position("pre_fork 1 None") < position("post_fork 1 True True"))
         #expect(position("post_fork 1 True True") < position("post_worker_init 1 True"))
-        #expect(position("pre_request GET /page x=1") < position("post_request /page 200 \(frozen.utf8.count)"))
+        #expect(position("pre_request 1 GET /page x=1") < position("post_request /page 200 \(frozen.utf8.count)"))
         #expect(position("worker_exit 1") < position("child_exit 1 True"))
         #expect(lines.last == "on_exit", "\(lines)")
     }
@@ -52,9 +52,26 @@ import TestSupport
         #expect(server.waitForExit(timeout: 20) == 0, "\(server.log)")
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.first == "on_starting True 1", "\(lines)")
-        for expected in ["post_worker_init 1 True", "when_ready", "pre_request GET / ", "worker_int 1", "worker_exit 1", "on_exit"] {
+        for expected in ["post_worker_init 1 True", "when_ready", "pre_request 1 GET / ", "worker_int 1", "worker_exit 1", "on_exit"] {
             #expect(lines.contains(expected), "\(expected) in \(lines)")
         }
         #expect(!lines.contains { $0.hasPrefix("pre_fork") || $0.hasPrefix("post_fork") })
+    }
+
+    /// With `--preload`, the forked worker's hooks see that worker (`post_fork` after the fork,
+    /// the request hooks with its own age).
+    @Test func withPreload() throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("swift-wsgi-hooks-\(UUID().uuidString.prefix(8)).log").path
+        defer { unlink(log) }
+        let server = try PythonFixtures.serve(["hooks_app", "-c", PythonFixtures.directory + "/hooks.conf.py", "--preload"], environment: ["HOOKS_LOG": log])
+        #expect(try get(server, "/p").status == 200)
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: 20) == 0, "\(server.log)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        for expected in ["pre_fork 1 None", "post_fork 1 True True", "post_worker_init 1 True", "pre_request 1 GET /p ", "worker_exit 1", "child_exit 1 True", "on_exit"] {
+            #expect(lines.contains(expected), "\(expected) in \(lines)")
+        }
+        #expect(lines.contains { $0.hasPrefix("post_request /p 200 ") }, "\(lines)")
+        #expect(server.log.contains("worker forked master_threads=1"), "\(server.log)")
     }
 }

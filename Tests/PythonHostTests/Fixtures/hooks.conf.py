@@ -39,7 +39,7 @@ def post_worker_init(worker):
 
 
 def pre_request(worker, req):
-    _log("pre_request", req.method, req.path, req.query)
+    _log("pre_request", worker.age, req.method, req.path, req.query)
 
 
 def post_request(worker, req, environ, resp):
