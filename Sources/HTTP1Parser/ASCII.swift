@@ -1,4 +1,5 @@
 /// The ASCII bytes the HTTP/1.1 grammar names, and the arithmetic tests that need no table.
+@usableFromInline
 enum ASCII {
     static let tab: UInt8 = 0x09
     static let lf: UInt8 = 0x0A
@@ -39,7 +40,7 @@ enum ASCII {
     }
 
     /// The value of a hex digit, nil for any other byte (no `0x` prefix, no sign).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func hexValue(_ byte: UInt8) -> Int? {
         let digit = byte &- 0x30
         if digit < 10 { return Int(digit) }

@@ -1,10 +1,12 @@
 /// `%XX` decoding of a request path to bytes (PEP 3333: PATH_INFO is the decoded path's bytes as a
 /// native string, as wsgiref's `unquote_to_bytes(path).decode('iso-8859-1')`; never UTF-8-decoded,
-/// which would break non-ASCII paths for frameworks that re-encode PATH_INFO as latin-1).
+/// which would break non-ASCII paths for frameworks that re-encode PATH_INFO as latin-1). Inlinable:
+/// the gateways decode every request's path with it, from another module.
 public enum PercentDecoding {
     /// Calls `body` with `bytes` with every `%XX` escape decoded (a `%` not followed by two hex
     /// digits stays as it is). Without any `%` the bytes are passed as they are; otherwise the
     /// decoded copy lives in temporary memory, valid during the call.
+    @inlinable
     public static func withDecoded(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         guard bytes.contains(UInt8(ascii: "%")) else { return body(bytes) }
         withUnsafeTemporaryAllocation(byteCount: bytes.count, alignment: 1) { decoded in

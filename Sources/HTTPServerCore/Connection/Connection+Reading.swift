@@ -154,8 +154,7 @@ extension Connection {
             // The server answers its load balancer itself (HealthCheck).
             exchange.request.isLogged = false
             exchange.source = probe.response()
-        } else if !context.configuration.staticMounts.isEmpty,
-                  let file = StaticMount.response(for: request, mounts: context.configuration.staticMounts) {
+        } else if context.servesStaticFiles, let file = StaticMount.response(for: request, mounts: context.configuration.staticMounts) {
             exchange.source = file
         } else {
             exchange.source = handler.accept(request)

@@ -15,6 +15,8 @@ final class LoopContext {
     /// The time its connections go by: the loop's, or a test's (``ServerClock/manual(startingAt:)``).
     let clock: ServerClock
     let configuration: ServerConfiguration
+    /// Whether the configuration mounts static directories: tested on every request, read once.
+    let servesStaticFiles: Bool
     let logger: Logger
     let responder: any Responder
     /// What the responder's handlers on this loop share.
@@ -89,6 +91,7 @@ final class LoopContext {
         self.clock = clock ?? ServerClock(loop: loop)
         self.stopDeadline = stopDeadline
         self.configuration = configuration
+        servesStaticFiles = !configuration.staticMounts.isEmpty
         self.logger = configuration.logger
         accessLog = configuration.accessLog.map { AccessLogWriter($0) }
         metrics = configuration.metrics.map { LoopMetrics($0) }
