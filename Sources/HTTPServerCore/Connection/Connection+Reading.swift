@@ -143,12 +143,14 @@ extension Connection {
             exchange.body = RequestBody(.spooled(body))
             if expectsContinue { queueContinue() }
         }
-        var request = IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead)
+        var receivedAt: UInt64 = 0
         if context.configuration.stampsRequestStart {
             // A head that came whole in one read began now; one that came in pieces, at its first.
-            request.receivedAt = state == .readingHead && firstByteAt != 0 ? firstByteAt : ServerClock.wallMicroseconds()
+            receivedAt = state == .readingHead && firstByteAt != 0 ? firstByteAt : ServerClock.wallMicroseconds()
             firstByteAt = 0
         }
+        // Made where it is handed over (a `var` request was copied whole: ~150 instructions).
+        let request = IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead, receivedAt: receivedAt)
         if let probe = context.configuration.healthCheck,
            probe.matches(path: UnsafeRawBufferPointer(rebasing: headBytes[parser.head.path]), method: method) {
             // The server answers its load balancer itself (HealthCheck).
