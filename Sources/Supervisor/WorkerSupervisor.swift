@@ -6,8 +6,10 @@ import UVLoop
 ///
 /// It owns the listening sockets and starts the worker processes by spawn-and-exec of the same
 /// executable with the same arguments (safer than fork in a process with Swift runtime threads),
-/// each inheriting the sockets and a heartbeat pipe as ``WorkerLink`` describes. Then, on its own
-/// libuv loop:
+/// each inheriting the sockets and a heartbeat pipe as ``WorkerLink`` describes; with a
+/// ``WorkerForking`` (`--preload`), by fork while the master is its process's only thread. It
+/// reports its events to ``SupervisorHooks`` and its workers' metrics to a ``WorkerMetricsBoard``.
+/// Then, on its own libuv loop:
 /// - a worker that exits unexpectedly (a crash in application code) is replaced at once (after a
 ///   one-second pause when it died within a second of starting, so a broken app cannot spin);
 ///   one that exits with ``WorkerSettings/bootFailureStatus`` (it cannot load the application)

@@ -3,9 +3,9 @@ import Glibc
 
 /// A child process (`uv_spawn`), with a callback when it exits.
 ///
-/// Used by the worker supervisor: workers are started by spawn-and-exec of the same binary (not by
-/// fork, which is unsafe in a process that already has Swift runtime threads), inheriting the
-/// listening socket. Thread: the loop's thread only.
+/// Used by the worker supervisor: workers are started by spawn-and-exec of the same binary (fork
+/// is unsafe in a process that already has other threads; the supervisor forks only with
+/// `--preload`, and only alone), inheriting the listening socket. Thread: the loop's thread only.
 public final class ChildProcess: Handle {
     /// What the child finds at each descriptor number, in order from 0.
     public enum Descriptor {
