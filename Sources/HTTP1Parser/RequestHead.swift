@@ -92,18 +92,3 @@ public struct RequestHead: Equatable {
             && lhs.expectation == rhs.expectation && lhs.length == rhs.length
     }
 }
-
-extension RequestHead {
-    /// The value of the first field named `lowercaseName` (compared case-insensitively), as bytes
-    /// of `bytes`, the head's own bytes; nil when there is none.
-    public func value(ofField lowercaseName: StaticString, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        let name = UnsafeRawBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
-        for field in fields where field.name.count == name.count {
-            let candidate = UnsafeRawBufferPointer(rebasing: bytes[field.name])
-            if zip(candidate, name).allSatisfy({ ASCII.lowercased($0) == $1 }) {
-                return UnsafeRawBufferPointer(rebasing: bytes[field.value])
-            }
-        }
-        return nil
-    }
-}

@@ -60,9 +60,8 @@ public struct StaticDirectory: Sendable {
                 return .text(416, "Range Not Satisfiable", [("Content-Range", "bytes */\(file.facts.size)")])
             }
         }
-        headers.append(("Content-Length", "\(range.count)"))
         let body: StaticAnswer.Body = request.method == "GET" && !range.isEmpty ? .file(path: file.path, range: range) : .none
-        return StaticAnswer(status: status.0, reason: status.1, headers: headers, body: body)
+        return StaticAnswer(status: status.0, reason: status.1, headers: headers, body: body, contentLength: range.count)
     }
 
     /// The file `relativePath` (decoded path bytes below the directory) names here, or nil when it

@@ -32,21 +32,27 @@ public struct StaticAnswer: Sendable {
 
     public var status: Int
     public var reason: String
+    /// The headers, `Content-Length` among them when ``contentLength`` is set.
     public var headers: [(String, String)]
     public var body: Body
+    /// The length the `Content-Length` header states (of the file or range also for HEAD); nil
+    /// for a 304.
+    public var contentLength: Int?
 
-    public init(status: Int, reason: String, headers: [(String, String)], body: Body) {
+    public init(status: Int, reason: String, headers: [(String, String)], body: Body, contentLength: Int? = nil) {
         self.status = status
         self.reason = reason
-        self.headers = headers
+        self.headers = headers + (contentLength.map { [("Content-Length", "\($0)")] } ?? [])
         self.body = body
+        self.contentLength = contentLength
     }
 
     /// A short plain-text answer: the reason phrase as its body.
     static func text(_ status: Int, _ reason: String, _ headers: [(String, String)]) -> StaticAnswer {
         let text = reason + "\n"
-        return StaticAnswer(status: status, reason: reason, headers: headers + [
-            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "\(text.utf8.count)"),
-        ], body: .text(text))
+        return StaticAnswer(
+            status: status, reason: reason, headers: headers + [("Content-Type", "text/plain; charset=utf-8")], body: .text(text),
+            contentLength: text.utf8.count
+        )
     }
 }

@@ -16,11 +16,12 @@ public protocol WorkerForking: AnyObject {
     func runWorker(_ link: WorkerLink) -> Never
 }
 
-/// The calling process's threads, as the kernel lists them.
+/// A process's threads, as the kernel lists them.
 public enum ProcessThreads {
-    /// How many threads the process has now (`/proc/self/task`); 0 when it cannot be read.
-    public static func count() -> Int {
-        guard let directory = opendir("/proc/self/task") else { return 0 }
+    /// How many threads process `pid` (nil: this one) has now (`/proc/PID/task`); 0 when it cannot
+    /// be read.
+    public static func count(ofProcess pid: Int32? = nil) -> Int {
+        guard let directory = opendir("/proc/\(pid.map(String.init) ?? "self")/task") else { return 0 }
         defer { closedir(directory) }
         var count = 0
         while let entry = readdir(directory) {

@@ -48,21 +48,36 @@ struct WorkerMetricsTests {
     }
 }
 
-/// What `--preload`'s master checks before each fork.
+/// What `--preload`'s master checks before each fork, on processes whose threads are known: a
+/// program of one thread, then one that starts a second.
 struct ProcessThreadsTests {
-    @Test func countsTheThreadsOfThisProcess() {
-        let before = ProcessThreads.count()
-        #expect(before >= 1)
-        let started = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            started.signal()
-            release.wait()
+    @Test func countsTheThreadsOfAProcess() throws {
+        let single = try Self.start("import time; time.sleep(30)")
+        defer { single.terminate() }
+        let double = try Self.start("import threading, time; threading.Thread(target=time.sleep, args=(30,)).start(); print('started', flush=True); time.sleep(30)")
+        defer { double.terminate() }
+        #expect(Self.eventually { ProcessThreads.count(ofProcess: single.processIdentifier) == 1 })
+        #expect(Self.eventually { ProcessThreads.count(ofProcess: double.processIdentifier) == 2 })
+        #expect(ProcessThreads.count(ofProcess: -1) == 0, "an unreadable process counts 0, which never allows a fork")
+        #expect(ProcessThreads.count() >= 1)
+    }
+
+    private static func start(_ code: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", code]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Polls until `condition` holds (the interpreter starting its thread); false after 10 s.
+    private static func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() {
+            if Date() >= deadline { return false }
+            usleep(10_000)
         }
-        thread.start()
-        started.wait()
-        #expect(ProcessThreads.count() >= 2)
-        #expect(ProcessThreads.count() > before || before > 1, "one more thread is counted")
-        release.signal()
+        return true
     }
 }

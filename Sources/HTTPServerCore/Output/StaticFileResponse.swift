@@ -25,8 +25,7 @@ final class StaticFileResponse: ResponseSource, @unchecked Sendable {
     init?(answer: StaticAnswer) {
         var lines = "\(answer.status) \(answer.reason)\r\n"
         for (name, value) in answer.headers { lines += "\(name): \(value)\r\n" }
-        let length = answer.headers.first { $0.0 == "Content-Length" }.flatMap { Int($0.1) }
-        head = ResponseHead(status: answer.status, lines: Bytes(Array(lines.utf8)), contentLength: length)
+        head = ResponseHead(status: answer.status, lines: Bytes(Array(lines.utf8)), contentLength: answer.contentLength)
         switch answer.body {
         case .none:
             descriptor = -1

@@ -1,4 +1,5 @@
 import HTTP1Parser
+import SharedBytes
 import StaticContent
 
 /// A directory the server serves itself under a URL prefix (`--static /static=./static`), without
@@ -35,7 +36,10 @@ public struct StaticMount: Sendable {
         PercentDecoding.withDecoded(UnsafeRawBufferPointer(rebasing: bytes[head.path])) { path in
             for mount in mounts {
                 guard let relative = mount.relativePath(path) else { continue }
-                let field = { (name: StaticString) in head.value(ofField: name, in: bytes).map { String(decoding: $0, as: UTF8.self) } }
+                let field = { (name: StaticString) -> String? in
+                    head.fields.first { ASCIICase.equal(UnsafeRawBufferPointer(rebasing: bytes[$0.name]), lowercase: name) }
+                        .map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.value]), as: UTF8.self) }
+                }
                 let facts = StaticRequest(
                     method: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[head.method]), as: UTF8.self), path: relative,
                     ifNoneMatch: field("if-none-match"), ifModifiedSince: field("if-modified-since"),
