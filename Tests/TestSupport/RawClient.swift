@@ -28,10 +28,9 @@ public final class RawClient {
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard status == 0 else {
-            Glibc.close(fd)
-            throw Failure("connect to \(host):\(port): errno \(errno)")
-        }
+        // A failed init still runs `deinit`, which closes the descriptor: closing it here too
+        // would close a number another thread of the test process may have opened meanwhile.
+        guard status == 0 else { throw Failure("connect to \(host):\(port): errno \(errno)") }
     }
 
     /// Connects to the unix socket at `path`.
@@ -44,10 +43,7 @@ public final class RawClient {
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard status == 0 else {
-            Glibc.close(fd)
-            throw Failure("connect to unix:\(path): errno \(errno)")
-        }
+        guard status == 0 else { throw Failure("connect to unix:\(path): errno \(errno)") }
     }
 
     /// Set once the descriptor is closed: `deinit` must not close the number again (by then it may
@@ -58,7 +54,7 @@ public final class RawClient {
 
     /// Closes the connection (FIN).
     public func close() {
-        guard !closed else { return }
+        guard !closed, fd >= 0 else { return }
         closed = true
         Glibc.close(fd)
     }
