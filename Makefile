@@ -9,9 +9,9 @@ ENSURE       := scripts/ensure-packages.sh
 # Runs a test command keeping its output, and ends a failed run with a summary (failed tests, tests
 # in flight, a crash's frames), which is what the tail of a CI log then shows.
 RUN_TESTS    := scripts/run-tests.sh
-BUILD_PKGS   := libuv1-dev libssl-dev openssl pkg-config python3-dev
+BUILD_PKGS   := libuv1-dev libssl-dev libnghttp2-dev openssl pkg-config python3-dev
 # What the tests run as outside clients (curl; openssl s_client comes with openssl).
-TEST_PKGS    := curl
+TEST_PKGS    := curl nghttp2-client
 BENCH_PKGS   := $(BUILD_PKGS) wrk valgrind util-linux gcc libhttp-parser-dev
 ARGS         ?=
 FUZZ_SECONDS ?= 60

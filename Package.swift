@@ -58,6 +58,14 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // nghttp2 (Debian libnghttp2-dev), called only by HTTP2: HTTP/2's frames, HPACK and stream
+        // states, driven from memory (no socket); the core decides what the streams do.
+        .systemLibrary(
+            name: "CNGHTTP2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .target(name: "HTTP2", dependencies: ["CNGHTTP2"], swiftSettings: strict),
         .target(name: "SharedBytes", swiftSettings: strict),
         .target(name: "WSGI", dependencies: ["SharedBytes"], swiftSettings: strict),
         .target(name: "HTTP1Parser", swiftSettings: strict),
@@ -69,7 +77,7 @@ let package = Package(
         .target(
             name: "HTTPServerCore",
             dependencies: [
-                "UVLoop", "HTTP1Parser", "SharedBytes", "TLS", "StaticContent",
+                "UVLoop", "HTTP1Parser", "SharedBytes", "TLS", "HTTP2", "StaticContent",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

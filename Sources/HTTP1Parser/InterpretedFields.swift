@@ -44,7 +44,7 @@ struct InterpretedFields {
         head.contentLength = contentLength
         head.isChunked = isChunked
         switch head.version {
-        case .http1_1:
+        case .http1_1, .http2:
             head.keepAlive = !connectionClose
             head.expectation = expectation
         case .http1_0:

@@ -26,6 +26,9 @@ public enum ParseError: Error, Equatable, Sendable, CaseIterable {
     case invalidVersion
     /// A well-formed version other than HTTP/1.0 and HTTP/1.1.
     case unsupportedVersion
+    /// `PRI * HTTP/2.0`: the start of HTTP/2's connection preface (RFC 9113 §3.4), a client
+    /// speaking HTTP/2 with prior knowledge; a server that offers HTTP/2 switches protocols.
+    case http2Preface
 
     // MARK: Header fields
     /// One field line is longer than `ParserLimits.maxFieldLength`.
@@ -107,7 +110,7 @@ public enum ParseError: Error, Equatable, Sendable, CaseIterable {
         case .fieldTooLong, .tooManyFields, .headTooLarge, .trailerTooLarge: 431
         case .bodyTooLarge: 413
         case .unsupportedTransferEncoding: 501
-        case .unsupportedVersion: 505
+        case .unsupportedVersion, .http2Preface: 505
         default: 400
         }
     }
@@ -124,6 +127,7 @@ public enum ParseError: Error, Equatable, Sendable, CaseIterable {
         case .targetFormNotAllowed: "request target form not allowed for this method"
         case .invalidVersion: "malformed HTTP version"
         case .unsupportedVersion: "HTTP version not supported"
+        case .http2Preface: "HTTP/2 connection preface: HTTP/2 is off"
         case .fieldTooLong: "header field too long"
         case .tooManyFields: "too many header fields"
         case .headTooLarge: "request head too large"

@@ -1,7 +1,19 @@
-/// The HTTP versions this parser accepts; any other well-formed version is `.unsupportedVersion` (505).
+/// The HTTP versions of a request. The parser accepts 1.0 and 1.1 (any other well-formed version
+/// is `.unsupportedVersion`, 505); `.http2` marks a head translated from an HTTP/2 stream, which the
+/// parser read as HTTP/1.1.
 public enum HTTPVersion: Sendable {
     case http1_0
     case http1_1
+    case http2
+
+    /// CGI's `SERVER_PROTOCOL`: `HTTP/1.1`, `HTTP/1.0`, `HTTP/2` (RFC 9113 names no minor version).
+    public var serverProtocol: StaticString {
+        switch self {
+        case .http1_0: "HTTP/1.0"
+        case .http1_1: "HTTP/1.1"
+        case .http2: "HTTP/2"
+        }
+    }
 }
 
 /// The four request-target forms of RFC 9112 §3.2.

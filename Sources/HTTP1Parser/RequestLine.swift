@@ -32,7 +32,15 @@ struct RequestLine {
             return try partEnd(input, at: index, allowBareLF, orElse: .invalidTarget)
         }
 
-        guard let (version, next) = try parseVersionAndLineEnd(input, at: index + 1, allowBareLF) else { return nil }
+        let versionStart = index + 1
+        let version: HTTPVersion
+        let next: Int
+        do throws(ParseError) {
+            guard let found = try parseVersionAndLineEnd(input, at: versionStart, allowBareLF) else { return nil }
+            (version, next) = found
+        } catch .unsupportedVersion where isHTTP2Preface(input, method: method, target: target, version: versionStart) {
+            throw .http2Preface
+        }
 
         let parts = try RequestTarget.parts(
             input, target: target, firstQuestionMark: firstQuestionMark < 0 ? target.upperBound : firstQuestionMark,
@@ -40,6 +48,12 @@ struct RequestLine {
         return RequestLine(
             method: method, target: target, targetForm: parts.form, path: parts.path, query: parts.query,
             version: version, next: next)
+    }
+
+    /// `PRI * HTTP/2.0`: nothing else parses as a request line this way (PRI is no method of
+    /// HTTP/1.1; the error path alone looks).
+    private static func isHTTP2Preface(_ input: Input, method: Range<Int>, target: Range<Int>, version: Int) -> Bool {
+        input.equals(method, "PRI") && input.equals(target, "*") && input.equals(version..<(version + 8), "HTTP/2.0")
     }
 
     /// A method or target that is empty or stopped at `index` by something other than SP: a SP

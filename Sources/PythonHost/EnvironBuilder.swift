@@ -49,7 +49,11 @@ struct EnvironBuilder {
             filling.set(.pathInfo, Python.latin1(pathInfo))
         }
         if let query = head.query, !query.isEmpty { filling.set(.queryString, Python.latin1(UnsafeRawBufferPointer(rebasing: bytes[query]))) }
-        if head.version != .http1_1 { filling.set(.serverProtocol, Py_NewRef(strings.http10)) }
+        switch head.version {
+        case .http1_1: break
+        case .http1_0: filling.set(.serverProtocol, Py_NewRef(strings.http10))
+        case .http2: filling.set(.serverProtocol, Py_NewRef(strings.http2))
+        }
         let target = Python.latin1(UnsafeRawBufferPointer(rebasing: bytes[head.target]))
         filling.set(.requestURI, target.map { Py_NewRef($0) })
         filling.set(.rawURI, target)
@@ -187,6 +191,7 @@ final class EnvironStrings: @unchecked Sendable {
     let empty: PythonObject
     let http11: PythonObject
     let http10: PythonObject
+    let http2: PythonObject
     private let methods: [(name: [UInt8], string: PythonObject)]
 
     init() {
@@ -196,6 +201,7 @@ final class EnvironStrings: @unchecked Sendable {
         empty = Python.interned("")
         http11 = Python.interned("HTTP/1.1")
         http10 = Python.interned("HTTP/1.0")
+        http2 = Python.interned("HTTP/2")
         methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"].map { (Array($0.utf8), Python.interned($0)) }
     }
 

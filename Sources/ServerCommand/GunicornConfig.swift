@@ -81,6 +81,8 @@ enum GunicornConfig {
         "ciphers": "--ciphers", "static_max_age": "--static-max-age", "static_immutable_pattern": "--static-immutable-pattern",
         "health_check_path": "--health-check-path", "drain_delay": "--drain-delay", "max_worker_memory": "--max-worker-memory",
         "max_worker_lifetime": "--max-worker-lifetime", "max_worker_lifetime_jitter": "--max-worker-lifetime-jitter",
+        "http2": "--http2", "http2_max_concurrent_streams": "--http2-max-concurrent-streams",
+        "http2_initial_window_size": "--http2-initial-window-size",
     ]
 
     /// gunicorn settings this server does not have (its hooks among them).

@@ -48,10 +48,24 @@ public struct ListeningOptions: ParsableArguments {
         valueName: "PATH"))
     public var healthCheckPath: String?
 
+    @Option(name: .customLong("http2"), help: ArgumentHelp(
+        "HTTP/2 beside HTTP/1.1: on (h2 chosen by ALPN on TLS listeners, h2c with prior knowledge on plain ones), off, or only (no HTTP/1.1).",
+        valueName: "MODE"))
+    public var http2: HTTP2Configuration.Mode = .on
+
+    @Option(name: .customLong("http2-max-concurrent-streams"), help: "Streams an HTTP/2 client may have open at once on one connection.")
+    public var http2MaxConcurrentStreams: UInt32 = 100
+
+    @Option(name: .customLong("http2-initial-window-size"), help: ArgumentHelp(
+        "Bytes of a request body an HTTP/2 stream may send before the server takes them (flow control).", valueName: "BYTES"))
+    public var http2InitialWindowSize: UInt32 = 65_535
+
     public init() {}
 
     public func validate() throws {
         guard backlog > 0 else { throw ValidationError("--backlog must be > 0") }
+        guard http2MaxConcurrentStreams > 0 else { throw ValidationError("--http2-max-concurrent-streams must be > 0") }
+        guard http2InitialWindowSize <= UInt32(Int32.max) else { throw ValidationError("--http2-initial-window-size must be at most 2147483647") }
         if let healthCheckPath, !healthCheckPath.hasPrefix("/") || healthCheckPath.contains("?") {
             throw ValidationError("--health-check-path must be a path starting with '/', without a query: '\(healthCheckPath)'")
         }
@@ -63,6 +77,8 @@ public struct ListeningOptions: ParsableArguments {
         return list
     }
 }
+
+extension HTTP2Configuration.Mode: ExpressibleByArgument {}
 
 /// gunicorn's worker classes, as far as they map onto this server's modes.
 public enum WorkerClass: String, Sendable {

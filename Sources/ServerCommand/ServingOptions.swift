@@ -55,6 +55,9 @@ public struct ServingOptions: ParsableArguments {
         configuration.metrics = metrics
         configuration.tls = tls.settings
         configuration.healthCheck = listening.healthCheckPath.map(HealthCheck.init(path:))
+        configuration.http2.mode = listening.http2
+        configuration.http2.settings.maxConcurrentStreams = listening.http2MaxConcurrentStreams
+        configuration.http2.settings.initialWindowSize = listening.http2InitialWindowSize
         configuration.stampsRequestStart = listening.requestStartHeader
         configuration.drainDelay = .seconds(limits.drainDelay)
         configuration.staticMounts = try staticFiles.staticMounts()

@@ -115,7 +115,7 @@ public struct CGIVariables {
             Self.withDecimal(length, body)
         case .serverName: Self.withUTF8(context.serverName, body)
         case .serverPort: Self.withDecimal(context.connection.localPort, body)
-        case .serverProtocol: Self.withUTF8(head.version == .http1_1 ? "HTTP/1.1" : "HTTP/1.0", body)
+        case .serverProtocol: head.version.serverProtocol.withUTF8Buffer { body(UnsafeRawBufferPointer($0)) }
         case .serverSoftware: Self.withUTF8(context.server.software, body)
         case .gatewayInterface: Self.withUTF8("CGI/1.1", body)
         case .remoteAddr:

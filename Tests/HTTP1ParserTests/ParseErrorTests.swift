@@ -9,7 +9,7 @@ struct ParseErrorTests {
             .fieldTooLong: 431, .tooManyFields: 431, .headTooLarge: 431, .trailerTooLarge: 431,
             .bodyTooLarge: 413,
             .unsupportedTransferEncoding: 501,
-            .unsupportedVersion: 505,
+            .unsupportedVersion: 505, .http2Preface: 505,
         ]
         for error in ParseError.allCases {
             #expect(error.status == expected[error, default: 400], "\(error)")

@@ -15,7 +15,7 @@ final class AccessRecord {
     @exclusivity(unchecked) private(set) var target = 0..<0
     @exclusivity(unchecked) private(set) var path = 0..<0
     @exclusivity(unchecked) private(set) var query: Range<Int>?
-    @exclusivity(unchecked) private(set) var isHTTP11 = true
+    @exclusivity(unchecked) private(set) var version = HTTPVersion.http1_1
     /// Per ``AccessLogFormat/requestHeaders`` / ``AccessLogFormat/responseHeaders``: the value's
     /// range in ``bytes``, nil when absent.
     @exclusivity(unchecked) private(set) var requestHeaders: [Range<Int>?] = []
@@ -29,7 +29,7 @@ final class AccessRecord {
         target = copy(UnsafeRawBufferPointer(rebasing: headBytes[head.target]))
         path = target.lowerBound + (head.path.lowerBound - head.target.lowerBound)..<target.lowerBound + (head.path.upperBound - head.target.lowerBound)
         query = head.query.map { target.lowerBound + ($0.lowerBound - head.target.lowerBound)..<target.lowerBound + ($0.upperBound - head.target.lowerBound) }
-        isHTTP11 = head.version == .http1_1
+        version = head.version
         requestHeaders.removeAll(keepingCapacity: true)
         responseHeaders.removeAll(keepingCapacity: true)
         for name in headerNames {
@@ -69,7 +69,7 @@ final class AccessRecord {
             requestHeaders.withUnsafeBufferPointer { requestHeaders in
                 responseHeaders.withUnsafeBufferPointer { responseHeaders in
                     body(View(
-                        bytes: bytes, method: method, target: target, path: path, query: query, isHTTP11: isHTTP11,
+                        bytes: bytes, method: method, target: target, path: path, query: query, version: version,
                         requestHeaders: requestHeaders, responseHeaders: responseHeaders
                     ))
                 }
@@ -82,7 +82,16 @@ final class AccessRecord {
         let bytes: UnsafeRawBufferPointer
         let method, target, path: Range<Int>
         let query: Range<Int>?
-        let isHTTP11: Bool
+        let version: HTTPVersion
+
+        /// The version as gunicorn's access log prints it (`%(H)s`): HTTP/2 as `HTTP/2.0`.
+        var protocolName: StaticString {
+            switch version {
+            case .http1_0: "HTTP/1.0"
+            case .http1_1: "HTTP/1.1"
+            case .http2: "HTTP/2.0"
+            }
+        }
         let requestHeaders, responseHeaders: UnsafeBufferPointer<Range<Int>?>
 
         func requestHeader(_ index: Int) -> UnsafeRawBufferPointer? {

@@ -71,6 +71,13 @@ extension Connection {
                 startResponse()
                 proceeds = true
                 return .stop
+            case .error(.http2Preface) where context.switchToHTTP2 != nil:
+                // An HTTP/2 client with prior knowledge: the connection is HTTP/2's from here,
+                // with every byte from the preface on (this object does nothing more).
+                state = .closed
+                arm(.none)
+                context.switchToHTTP2?(self, rest)
+                return .stopTakingAll
             case .error(let error):
                 refuse(status: error.status, detail: error.reason, level: .info)
                 return .stopTakingAll
@@ -191,7 +198,7 @@ extension Connection {
     private func runOnPool() {
         if let runOnPool = context.runOnPool, let source = exchange.source {
             exchange.source = nil
-            exchange.channel = runOnPool(source, self)
+            exchange.channel = runOnPool(source, id)
         }
     }
 

@@ -67,9 +67,13 @@ final class LoopContext {
     var accessLogNeedsFlush: () -> Void = {}
     /// A connection's close callback ran: forget it.
     var connectionClosed: (any LoopConnection) -> Void = { _ in }
-    /// Runs `source` on an application thread for `connection`; nil when applications run on the
-    /// loop thread.
-    var runOnPool: ((any ResponseSource, Connection) -> PoolChannel)?
+    /// Runs `source` on an application thread for the connection with that id (its parts wake
+    /// it); nil when applications run on the loop thread.
+    var runOnPool: ((any ResponseSource, Int) -> PoolChannel)?
+    /// Hands a plain connection that sent HTTP/2's preface over to an ``HTTP2Connection``, with
+    /// the bytes received from the preface on; nil where HTTP/2 is off (and in tests that drive
+    /// connections without a loop).
+    var switchToHTTP2: ((Connection, UnsafeRawBufferPointer) -> Void)?
     /// Makes the loop call a connection's ``Connection/resume()`` (any thread); set with
     /// ``runOnPool``, for what application threads tell a connection besides parts.
     var resumeConnection: (@Sendable (Int) -> Void)?

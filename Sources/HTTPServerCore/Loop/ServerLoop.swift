@@ -69,12 +69,19 @@ final class ServerLoop {
     private func setUp(_ endpoints: [ListenEndpoint], wakeup: AsyncWakeup, pool: ThreadPool?) throws {
         wakeup.setCallback { [unowned self] in self.handleMail() }
         context.connectionClosed = { [unowned self] connection in self.connectionDidClose(connection) }
+        if context.configuration.http2.mode != .off {
+            context.switchToHTTP2 = { [unowned self] connection, received in
+                guard let stream = connection.transport as? SocketStream else { return connection.close() }
+                serveHTTP2(id: connection.id, transport: stream, info: connection.info, received: received) { stream.delegate = $0 }
+            }
+        }
         if let pool {
             let mailbox = self.mailbox
             let resume: @Sendable (Int) -> Void = { id in mailbox.post(.resume(connectionID: id)) }
             context.resumeConnection = resume
-            context.runOnPool = { source, connection in
-                let channel = PoolChannel(connectionID: connection.id, responder: connection.context.responder, wake: resume)
+            let responder = context.responder
+            context.runOnPool = { source, connectionID in
+                let channel = PoolChannel(connectionID: connectionID, responder: responder, wake: resume)
                 pool.submit { channel.run(source) }
                 return channel
             }
@@ -190,6 +197,10 @@ final class ServerLoop {
                 try startHandshake(on: stream, info: info, context: tlsContexts.current, shared: shared)
                 return
             }
+            if context.configuration.http2.mode == .only {
+                serveHTTP2(id: nextConnectionID, transport: stream, info: info, received: UnsafeRawBufferPointer(start: nil, count: 0)) { stream.delegate = $0 }
+                return
+            }
             let connection = Connection(id: nextConnectionID, context: context, transport: stream, info: info)
             stream.delegate = connection
             connections[connection.id] = connection
@@ -212,6 +223,10 @@ final class ServerLoop {
                 protocolVersion: session.protocolVersion, cipher: session.cipherName,
                 clientSubject: session.verifiedPeerSubject, applicationProtocol: session.negotiatedProtocol
             )
+            if session.negotiatedProtocol == "h2" {
+                serveHTTP2(id: handshake.id, transport: transport, info: info, received: UnsafeRawBufferPointer(start: nil, count: 0)) { transport.attach($0) }
+                return
+            }
             let connection = Connection(id: handshake.id, context: context, transport: transport, info: info)
             transport.attach(connection)
             connections[connection.id] = connection
@@ -221,6 +236,24 @@ final class ServerLoop {
         let transport = try TLSTransport(stream: stream, session: session, shared: shared, handshake: handshake)
         handshake.transport = transport
         connections[handshake.id] = handshake
+    }
+
+    /// An HTTP/2 connection takes the transport (`attach` makes it the transport's client) and the
+    /// registry's place under `id`, and starts with the bytes `received` already.
+    private func serveHTTP2(
+        id: Int, transport: any ConnectionTransport, info: ConnectionInfo, received: UnsafeRawBufferPointer,
+        attach: (HTTP2Connection) -> Void
+    ) {
+        let connection: HTTP2Connection
+        do {
+            connection = try HTTP2Connection(id: id, context: context, transport: transport, info: info)
+        } catch {
+            logger.error("cannot start an HTTP/2 session", metadata: ["error": "\(error)"])
+            return transport.close()
+        }
+        attach(connection)
+        connections[id] = connection
+        connection.start(with: received)
     }
 
     private func connectionDidClose(_ connection: any LoopConnection) {

@@ -65,7 +65,11 @@ public final class HTTPServer: Sendable {
         )
         let stop = StopRequest()
         let stopDeadline = StopDeadline()
-        tlsContexts = try configuration.tls.map { settings throws(TLSError) in try TLSContextStore(settings) }
+        tlsContexts = try configuration.tls.map { settings throws(TLSError) in
+            var settings = settings
+            settings.protocols = configuration.http2.alpnProtocols
+            return try TLSContextStore(settings)
+        }
         var created: [ServerLoop] = []
         var socketFiles: [ListeningSocket] = []
         do {

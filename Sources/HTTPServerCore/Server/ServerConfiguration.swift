@@ -67,6 +67,8 @@ public struct ServerConfiguration: Sendable {
     public var urlScheme: String = "http"
     /// TLS on every listener (gunicorn's `certfile`, `keyfile`, ...); nil: plain HTTP.
     public var tls: TLSServerSettings? = nil
+    /// HTTP/2 beside HTTP/1.1 (`--http2`): by ALPN on TLS listeners, by its preface on plain ones.
+    public var http2 = HTTP2Configuration()
     /// Stamp each request with the time its first byte was read, as `X-Request-Start: t=MICROSECONDS`
     /// (New Relic's, Scout's and Sentry's queue time), unless a trusted proxy already set that header
     /// (`--request-start-header`).

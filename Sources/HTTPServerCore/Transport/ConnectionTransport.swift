@@ -40,18 +40,7 @@ protocol ConnectionTransport: AnyObject {
 
 extension SocketStream: ConnectionTransport {
     func close() {
-        let connection = delegate as? Connection
-        close { connection?.closed() }
+        let client = delegate as? any TransportClient
+        close { client?.closed() }
     }
-}
-
-/// A ``SocketStream`` reports to its connection through this conformance; every event goes to the
-/// connection's own method of the same meaning.
-extension Connection: SocketStreamDelegate {
-    func streamDidRead(_ stream: SocketStream, _ bytes: UnsafeRawBufferPointer) { received(bytes) }
-    func streamDidReachEOF(_ stream: SocketStream) { receivedEOF() }
-    func streamDidFail(_ stream: SocketStream, _ error: UVError) { readFailed(error) }
-    func streamDidFinishWrite(_ stream: SocketStream, _ error: UVError?) { writeCompleted(error) }
-    func streamDidShutdown(_ stream: SocketStream, _ error: UVError?) { shutdownCompleted(error) }
-    func streamDidBecomeWritable(_ stream: SocketStream, _ error: UVError?) { becameWritable(error) }
 }

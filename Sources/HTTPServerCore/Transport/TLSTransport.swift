@@ -28,8 +28,8 @@ final class TLSTransport {
     enum Phase {
         /// The handshake is under way; the loop's registry holds the handshake.
         case handshaking(TLSHandshake)
-        /// The connection runs over this transport.
-        case serving(Connection)
+        /// The connection (HTTP/1.1 or HTTP/2, as ALPN chose) runs over this transport.
+        case serving(any TransportClient)
         /// The socket's close callback ran.
         case closed
     }
@@ -83,7 +83,7 @@ final class TLSTransport {
     }
 
     /// The handshake is done and `connection` runs over this transport from now on.
-    func attach(_ connection: Connection) {
+    func attach(_ connection: any TransportClient) {
         phase = .serving(connection)
     }
 

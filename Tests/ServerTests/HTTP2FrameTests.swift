@@ -1,0 +1,95 @@
+import Foundation
+import Glibc
+import HTTPServerCore
+import Testing
+import TestSupport
+import WSGI
+import WSGIServer
+
+/// HTTP/2 at the frame level, with Python's `h2` in the test venv (Tests/PythonHostTests/Fixtures/
+/// h2_frames.py): a reset mid-response closes the application's body and the connection goes on; a
+/// stalled stream does not hold back another; the known floods and malformed frames end the
+/// connection with GOAWAY (and a log line), never the server.
+@Suite struct HTTP2FrameTests {
+    final class Probe: Sendable {
+        let closed = Counter()
+    }
+
+    static func server(probe: Probe, threads: Int = 0) throws -> TestServer {
+        try TestServer(app: { environ, startResponse in
+            switch environ["PATH_INFO"] {
+            case "/endless":
+                try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
+                let chunk = Bytes([UInt8](repeating: UInt8(ascii: "e"), count: 1000))
+                return ResponseBody(next: { chunk }, close: { probe.closed.increment() })
+            case "/big":
+                try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
+                return ResponseBody((0..<64).lazy.map { _ in Bytes([UInt8](repeating: UInt8(ascii: "b"), count: 16384)) })
+            default:
+                try startResponse("200 OK", [("Content-Type", "text/plain")])
+                return [Bytes(utf8: "Hello")]
+            }
+        }, configure: { $0.threads = threads })
+    }
+
+    /// Runs one case of h2_frames.py against `port`; its `ok CASE ...` line.
+    static func run(_ name: String, port: Int) throws -> String {
+        let result = try TLSServerTests.run(PythonFixtures.venv + "/bin/python", [PythonFixtures.directory + "/h2_frames.py", String(port), name])
+        #expect(result.status == 0, "\(name): \(result.output)")
+        return result.output.split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    /// The server still answers a new connection after a case ended one.
+    static func stillServes(_ server: TestServer) throws {
+        let response = try server.client().exchange("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(response.status == 200)
+    }
+
+    @Test(arguments: [0, 2])
+    func aResetMidResponseClosesTheBodyAndTheConnectionGoesOn(threads: Int) throws {
+        let probe = Probe()
+        let server = try Self.server(probe: probe, threads: threads)
+        defer { server.stop() }
+        #expect(try Self.run("reset-mid-response", port: server.port) == "ok reset-mid-response Hello")
+        #expect(probe.closed.wait { $0 >= 1 } == 1, "close() was not called once: \(probe.closed.count)")
+    }
+
+    @Test func aStalledStreamDoesNotHoldBackAnother() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        let line = try Self.run("stalled-reader", port: server.port)
+        #expect(line == "ok stalled-reader Hello", "\(line)")
+    }
+
+    @Test func rapidResetEndsTheConnection() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        let line = try Self.run("rapid-reset", port: server.port)
+        // GOAWAY from nghttp2's reset rate limit (INTERNAL_ERROR, as nghttp2 sends it), or the
+        // socket closed after it before the client read it.
+        #expect(line == "ok rapid-reset 2" || line == "ok rapid-reset closed", "\(line)")
+        try Self.stillServes(server)
+    }
+
+    @Test func aContinuationFloodEndsTheConnection() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        let line = try Self.run("continuation-flood", port: server.port)
+        #expect(line == "ok continuation-flood 11" || line == "ok continuation-flood closed", "\(line)")
+        try Self.stillServes(server)
+    }
+
+    @Test func aMalformedFrameIsAConnectionError() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        #expect(try Self.run("data-on-stream-zero", port: server.port) == "ok data-on-stream-zero 1")
+        try Self.stillServes(server)
+    }
+
+    @Test func anHPACKBombIsRefusedWith431() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        #expect(try Self.run("hpack-bomb", port: server.port) == "ok hpack-bomb 431")
+        try Self.stillServes(server)
+    }
+}
