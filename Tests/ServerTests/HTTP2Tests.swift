@@ -129,4 +129,53 @@ import WSGIServer
         #expect(result.output.contains("20000 succeeded, 0 failed, 0 errored, 0 timeout"), "\(result.output)")
         #expect(result.output.contains("status codes: 20000 2xx"), "\(result.output)")
     }
+
+    /// `wsgi.file_wrapper` from its position, and a static mount's file, as DATA frames.
+    @Test(arguments: [0, 2])
+    func filesGoOutAsData(threads: Int) throws {
+        let (path, content, app) = StreamingTests.fileWrapperFixture()
+        defer { unlink(path) }
+        let server = try TestServer(app: app, configure: { $0.threads = threads })
+        defer { server.stop() }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("h2-file-\(UUID().uuidString)").path
+        defer { unlink(output) }
+        let result = try Self.curl(["--http2-prior-knowledge", "http://127.0.0.1:\(server.port)/", "-o", output, "-w", "%{http_version}"])
+        #expect(result.output == "2", "\(result.output)")
+        #expect(FileManager.default.contents(atPath: output) == Data(content[10...]))
+    }
+
+    /// A graceful stop sends GOAWAY: the stream in progress completes, then the connection closes.
+    @Test func aGracefulStopLetsTheStreamInProgressFinish() throws {
+        let started = Counter()
+        let release = DispatchSemaphore(value: 0)
+        let server = try TestServer(app: { _, startResponse in
+            try startResponse("200 OK", [("Content-Type", "text/plain")])
+            var sent = false
+            return ResponseBody(next: {
+                guard !sent else { return nil }
+                sent = true
+                started.increment()
+                release.wait()
+                return Bytes(utf8: "finished")
+            })
+        }, configure: { $0.threads = 1 })
+        let port = server.port
+        let result = Mutex<(status: Int32?, output: String)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let outcome = try? Self.curl(["--http2-prior-knowledge", "http://127.0.0.1:\(port)/", "-w", " %{http_version}"])
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        #expect(started.wait { $0 >= 1 } == 1)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop(graceful: true)
+            stopped.signal()
+        }
+        release.signal()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(result.withLock { $0?.output } == "finished 2")
+        #expect(stopped.wait(timeout: .now() + 10) == .success)
+    }
 }

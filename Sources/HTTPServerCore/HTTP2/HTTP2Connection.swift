@@ -115,7 +115,10 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         var budget = Self.bytesPerTurn
         while !writeInFlight {
             var pulled = false
-            for stream in Array(streams.values) where stream.pull() { pulled = true }
+            for stream in Array(streams.values) where stream.pull() {
+                session.resumeData(stream: stream.id)
+                pulled = true
+            }
             flushOutput(budget: &budget)
             if !pulled { break }
         }

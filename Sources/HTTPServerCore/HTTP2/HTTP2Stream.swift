@@ -146,7 +146,7 @@ final class HTTP2Stream: PartSink {
     // MARK: The response
 
     /// Asks the application for its next part when the queue is empty. Returns whether something
-    /// changed (a part arrived, or the response ended).
+    /// changed (a part arrived, or the response ended): the caller resumes the stream's data then.
     func pull() -> Bool {
         guard case .running = phase, queue.isEmpty else { return false }
         if var reading = file {
@@ -179,6 +179,7 @@ final class HTTP2Stream: PartSink {
     func push(_ part: ResponsePart) throws {
         guard case .running = phase else { throw ResponseAbandoned() }
         handle(part)
+        connection.session.resumeData(stream: id)
         var budget = HTTP2Connection.bytesPerTurn
         connection.flushOutput(budget: &budget)
         guard case .running = phase else { throw ResponseAbandoned() }
@@ -215,7 +216,6 @@ final class HTTP2Stream: PartSink {
         case .abort(let reason):
             abort(reason)
         }
-        if case .running = phase, queue.isEmpty, file == nil {} else { connection.session.resumeData(stream: id) }
     }
 
     /// Queues a chunk, cut at the declared Content-Length (the rest is dropped and logged).

@@ -34,6 +34,12 @@ extension Responder {
 
 /// The requests of one connection, one at a time. Owned by the connection; loop thread only. A
 /// handler may keep per-connection state, such as objects it reuses from one request to the next.
+///
+/// HTTP/2 runs several streams of one connection at once: its connection asks the responder for
+/// one handler per stream in flight (``Responder/handler(for:on:loop:)`` with the same connection
+/// info), and gives a handler its next stream only once the previous stream's exchange ended, as
+/// an HTTP/1.1 connection gives it its next request. So a handler never has two exchanges in
+/// flight, whichever protocol the connection speaks.
 public protocol RequestHandler: AnyObject {
     /// Takes what the application needs from `request` (its bytes are valid only during this call)
     /// and returns the source of its response. Must not block.
