@@ -34,7 +34,7 @@ TOOLS_REQS   := scripts/wheel-tools.txt
 BENCH_VENV   := .build/bench-venv
 BENCH_REQS   := Benchmarks/python/requirements.txt
 
-.PHONY: all deps build release run test test-asan test-tsan test-tls-scan soak soak-ci test-nginx wheel wheel-venvs docs fuzz fuzz-ci bench bench-tls bench-python bench-preload bench-access-log bench-instructions bench-parser clean
+.PHONY: all deps build release run test test-asan test-tsan test-tls-scan soak soak-ci test-nginx wheel wheel-venvs docs fuzz fuzz-ci bench bench-tls bench-h2 bench-python bench-preload bench-access-log bench-instructions bench-parser clean
 
 all: build
 
@@ -156,6 +156,11 @@ test-tls-scan: build
 bench-tls:
 	@$(ENSURE) $(BENCH_PKGS) nginx-light curl
 	Benchmarks/tls.sh
+
+# HTTP/2 (h2c): h2load and curl against wsgi-demo and nginx, interleaved (Benchmarks/h2.sh).
+bench-h2:
+	@$(ENSURE) $(BENCH_PKGS) nginx-light curl nghttp2-client
+	Benchmarks/h2.sh
 
 # The memory --preload saves: PSS of 4 Django workers and their master, with and without it.
 bench-preload: wheel-venvs

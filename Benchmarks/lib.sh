@@ -216,6 +216,30 @@ machine_line() {
     printf 'machine: %s, %s cores, %s %s\n' "${cpu:-unknown CPU}" "$(nproc)" "$(uname -sr)" "$(uname -m)"
 }
 
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_nginx DIR SERVER_BLOCK CHECK_URL [CURL_FLAGS...]: Debian's nginx, one worker pinned to
+# SERVER_CPU, its prefix in DIR, SERVER_BLOCK (the caller's `server {}` block, listening on a port
+# from free_port) inside `http {}`; returns once curl CURL_FLAGS CHECK_URL answers. Sets SERVER_PID,
+# SERVER_LABEL and SERVER_STDERR as start_server does.
+start_nginx() {
+    local dir=$1 block=$2 url=$3
+    shift 3
+    printf '%s\n' "daemon off;" "master_process off;" "worker_processes 1;" "error_log $dir/nginx-error.log warn;" \
+        "pid $dir/nginx.pid;" "events { worker_connections 4096; }" "http {" "    access_log off;" \
+        "    keepalive_requests 100000000;" "$block" "}" >"$dir/nginx.conf"
+    setsid taskset -c "$SERVER_CPU" nginx -p "$dir" -c "$dir/nginx.conf" >"$LOG_DIR/nginx.stdout" 2>"$LOG_DIR/nginx.stderr" &
+    SERVER_PID=$!
+    SERVER_LABEL=nginx
+    SERVER_STDERR="$LOG_DIR/nginx.stderr"
+    CHILDREN+=("$SERVER_PID")
+    local tries=200
+    until curl -s "$@" -o /dev/null "$url"; do
+        [ $((tries -= 1)) -gt 0 ] || die "nginx did not answer at $url: $(tail -n 5 "$LOG_DIR/nginx.stderr")"
+        sleep 0.05
+    done
+}
+
 # Raises the open-file limit to at least $1 (root may raise the hard limit too).
 raise_nofile() {
     local want=$1

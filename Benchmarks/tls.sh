@@ -37,8 +37,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 # nginx's 1 GiB: a sparse file, read from the page cache (what it costs is the encryption, as ours).
 truncate -s "$GIB" "$TLS_DIR/stream.bin"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 # start NAME APP: starts ours (serving APP: hello or stream) or nginx (both) on SERVER_CPU; sets
 # SERVER_PID, SERVER_PORT.
 start() {
@@ -48,36 +46,14 @@ start() {
             ;;
         nginx)
             SERVER_PORT=$(free_port)
-            cat >"$TLS_DIR/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $TLS_DIR/nginx-error.log warn;
-pid $TLS_DIR/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    server {
+            start_nginx "$TLS_DIR" "    server {
         listen $HOST:$SERVER_PORT ssl;
         ssl_certificate $TLS_DIR/cert.pem;
         ssl_certificate_key $TLS_DIR/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
-        location = / { default_type text/plain; return 200 "Hello"; }
+        location = / { default_type text/plain; return 200 \"Hello\"; }
         location = /stream { default_type application/octet-stream; alias $TLS_DIR/stream.bin; }
-    }
-}
-EOF
-            setsid taskset -c "$SERVER_CPU" nginx -p "$TLS_DIR" -c "$TLS_DIR/nginx.conf" >"$LOG_DIR/nginx.stdout" 2>"$LOG_DIR/nginx.stderr" &
-            SERVER_PID=$!
-            SERVER_LABEL=nginx
-            SERVER_STDERR="$LOG_DIR/nginx.stderr"
-            CHILDREN+=("$SERVER_PID")
-            local tries=200
-            until curl -sk -o /dev/null "https://$HOST:$SERVER_PORT/"; do
-                [ $((tries -= 1)) -gt 0 ] || die "nginx did not answer on $SERVER_PORT: $(tail -n 5 "$LOG_DIR/nginx.stderr")"
-                sleep 0.05
-            done
+    }" "https://$HOST:$SERVER_PORT/" -k
             ;;
     esac
 }

@@ -23,8 +23,11 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         case open
         /// GOAWAY sent (the server drains, or the connection is idle): open streams finish.
         case goingAway
-        /// A connection error: what is queued (GOAWAY) goes out, then the socket closes.
+        /// A connection error: what is queued (GOAWAY) goes out, then the connection lingers.
         case failing
+        /// FIN sent after the last frame; input is read and discarded until the peer closes or the
+        /// lingering timeout, so the peer reads the GOAWAY instead of a reset caused by unread input.
+        case lingering
         case closed
     }
 
@@ -72,7 +75,7 @@ final class HTTP2Connection: LoopConnection, TransportClient {
     // MARK: Transport events
 
     func received(_ bytes: UnsafeRawBufferPointer) {
-        guard state == .open || state == .goingAway else { return }
+        guard state == .open || state == .goingAway else { return }  // after a failure: discarded
         do {
             try session.receive(bytes)
         } catch {
@@ -100,7 +103,14 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         settle()
     }
 
-    func shutdownCompleted(_ error: UVError?) { close() }
+    func shutdownCompleted(_ error: UVError?) {
+        guard state == .lingering else { return }
+        if error != nil { return close() }
+        arm(.lingeringClose)
+        if !transport.isReading {
+            do { try transport.startReading() } catch { close() }
+        }
+    }
 
     func becameWritable(_ error: UVError?) { settle() }
 
@@ -122,14 +132,11 @@ final class HTTP2Connection: LoopConnection, TransportClient {
             flushOutput(budget: &budget)
             if !pulled { break }
         }
-        guard state != .closed else { return }
-        if !writeInFlight && !session.isActive {
-            return close()
+        guard state != .closed, state != .lingering else { return }
+        if !writeInFlight && (state == .failing || !session.isActive) {
+            return startLingering()
         }
-        if state == .failing {
-            if !writeInFlight { close() }
-            return
-        }
+        if state == .failing { return }
         if writeInFlight {
             transport.stopReading()
         } else if !transport.isReading {
@@ -207,7 +214,7 @@ final class HTTP2Connection: LoopConnection, TransportClient {
     func checkTimeout(now: UInt64) {
         guard timeout != .none, deadline > 0, now >= deadline, state != .closed else { return }
         context.logger.debug("\(timeout.rawValue) timeout; closing", metadata: ["peer": "\(peerDescription)", "protocol": "h2"])
-        if timeout == .keepAliveIdle || timeout == .headerRead {
+        if timeout == .keepAliveIdle || timeout == .headerRead, state == .open || state == .goingAway {
             // Idle: say goodbye properly, then close.
             session.goAway()
             state = .failing
@@ -223,6 +230,14 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         state = .goingAway
         session.goAway()
         settle()
+    }
+
+    /// The session is over (GOAWAY exchanged, or a connection error): FIN once the frames are out,
+    /// then read until the peer closes.
+    private func startLingering() {
+        state = .lingering
+        arm(.none)
+        do { try transport.shutdown() } catch { close() }
     }
 
     func close() {
