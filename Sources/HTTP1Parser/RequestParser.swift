@@ -95,6 +95,14 @@ public struct RequestParser: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Forgets the message in progress: the next bytes start a new one. For a caller that reads
+    /// one head at a time from separate buffers (HTTP/2's streams, each translated into a head):
+    /// the field table's memory is kept for the next head.
+    public mutating func startNewMessage() {
+        phase = .head
+        scanner = HeadScanner()
+    }
+
     /// The peer closed the connection. Returns nil when that is a clean end (between messages, or
     /// after a complete message whose `.end` has not been collected yet); otherwise the error
     /// (`.incompleteHead`, `.incompleteBody`, or the error the parser already stopped on), after

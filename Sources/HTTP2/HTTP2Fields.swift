@@ -25,11 +25,10 @@ public struct HTTP2Fields {
     public var count: Int { spans.count }
 
     /// Calls `body` with nghttp2's name-value pairs pointing into this buffer (valid during the
-    /// call only).
+    /// call only). nghttp2's pairs hold mutable pointers, but submitting a head only copies them.
     func withNameValuePairs<Result>(_ body: (UnsafePointer<nghttp2_nv>, Int) -> Result) -> Result {
-        var bytes = bytes
-        return bytes.withUnsafeMutableBufferPointer { storage in
-            let base = storage.baseAddress ?? UnsafeMutablePointer<UInt8>(bitPattern: 1)!
+        bytes.withUnsafeBufferPointer { storage in
+            let base = UnsafeMutablePointer(mutating: storage.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1)!)
             let pairs = spans.map { span in
                 nghttp2_nv(
                     name: base + span.name.lowerBound, value: base + span.value.lowerBound,

@@ -119,6 +119,18 @@ import WSGIServer
         #expect(short.status != 0, "a truncated response must fail the client: \(short.output)")
     }
 
+    /// Chunks larger than a frame and than the stream's window: a chunk's last bytes leave only
+    /// once the client opened the window again, and the next chunk is pulled after them.
+    @Test(arguments: [0, 2])
+    func chunksLargerThanTheWindowKeepFlowing(threads: Int) throws {
+        let server = try Self.echoServer(threads: threads)
+        defer { server.stop() }
+        let result = try Self.curl([
+            "--http2-prior-knowledge", "http://127.0.0.1:\(server.port)/stream?n=64&size=100000", "-o", "/dev/null", "-w", "%{size_download} %{http_version}",
+        ])
+        #expect(result.output == "6400000 2", "\(result.output)")
+    }
+
     /// Many connections with many concurrent streams each: every request answered.
     @Test(arguments: [0, 2])
     func h2loadFinishesWithoutErrors(threads: Int) throws {

@@ -1,3 +1,4 @@
+import HTTP1Parser
 import HTTP2
 import Logging
 import UVLoop
@@ -37,6 +38,9 @@ final class HTTP2Connection: LoopConnection, TransportClient {
     let info: ConnectionInfo
     let settings: HTTP2Settings
     private(set) var session: HTTP2Session!
+    /// Reads each stream's request as an HTTP/1.1 head (``HTTP2Stream/requestEnded()``), one at a
+    /// time; its field table is valid while that request is handed to its handler.
+    var parser: RequestParser
     private var state = State.open
     private var streams: [Int32: HTTP2Stream] = [:]
     /// Handlers whose last stream ended, for the next streams.
@@ -55,6 +59,7 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         var settings = context.configuration.http2.settings
         settings.maxHeaderListSize = UInt32(clamping: context.configuration.limits.maxHeadLength)
         self.settings = settings
+        parser = RequestParser(limits: context.configuration.limits, leniencies: context.configuration.leniencies)
         session = try HTTP2Session(delegate: self, settings: settings)
     }
 
@@ -122,6 +127,8 @@ final class HTTP2Connection: LoopConnection, TransportClient {
     /// socket takes them; then reading and closing are decided.
     func settle() {
         guard state != .closed else { return }
+        // Until neither side moves: a pull gives frames to write, and writing frames may empty a
+        // stream's queue (its window opened), which makes room for its next pull.
         var budget = Self.bytesPerTurn
         while !writeInFlight {
             var pulled = false
@@ -129,8 +136,8 @@ final class HTTP2Connection: LoopConnection, TransportClient {
                 session.resumeData(stream: stream.id)
                 pulled = true
             }
-            flushOutput(budget: &budget)
-            if !pulled { break }
+            let wrote = flushOutput(budget: &budget)
+            if !pulled && !wrote { break }
         }
         guard state != .closed, state != .lingering else { return }
         if !writeInFlight && (state == .failing || !session.isActive) {
@@ -155,16 +162,21 @@ final class HTTP2Connection: LoopConnection, TransportClient {
 
     /// Hands the session's frames to the transport while it takes them, within `budget`; what
     /// it does not take, or what is past the budget, goes as one write in flight.
-    func flushOutput(budget: inout Int) {
+    /// - Returns: whether any frame was written (or put in flight).
+    @discardableResult
+    func flushOutput(budget: inout Int) -> Bool {
+        var wrote = false
         while !writeInFlight, state != .closed {
             let output: UnsafeRawBufferPointer?
             do {
                 output = try session.nextOutput()
             } catch {
                 context.logger.error("HTTP/2 session failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
-                return close()
+                close()
+                return false
             }
-            guard let output else { return }
+            guard let output else { return wrote }
+            wrote = true
             do {
                 var taken = 0
                 if budget > 0 {
@@ -181,9 +193,11 @@ final class HTTP2Connection: LoopConnection, TransportClient {
                 try transport.write(pending, keepingAlive: rest)
             } catch {
                 context.logger.debug("write failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
-                return close()
+                close()
+                return false
             }
         }
+        return wrote
     }
 
     /// A connection error from the peer: GOAWAY goes out (nghttp2 queued it, or a flood's here),

@@ -23,12 +23,14 @@ struct HTTP2RequestHead {
         size += name.count + value.count + 32
         guard size <= maxSize else { return false }
         if name.first == UInt8(ascii: ":") {
-            switch String(decoding: name, as: UTF8.self) {
-            case ":method": method = Array(value)
-            case ":path": path = Array(value)
-            case ":authority": authority = Array(value)
-            default: break  // :scheme (the connection's), :protocol (extended CONNECT is not offered)
+            if name.elementsEqual(":method".utf8) {
+                method = Array(value)
+            } else if name.elementsEqual(":path".utf8) {
+                path = Array(value)
+            } else if name.elementsEqual(":authority".utf8) {
+                authority = Array(value)
             }
+            // :scheme is the connection's; :protocol (extended CONNECT) is not offered.
             return true
         }
         if name.elementsEqual("cookie".utf8) {

@@ -93,12 +93,12 @@ final class HTTP2Stream: PartSink {
         guard !headTooLarge else { return respondWithError(status: 431, detail: "request header fields too large") }
         let bytes = head.http1Head(bodyLength: bodyLength)
         isHeadRequest = head.isHead
-        var parser = RequestParser(limits: context.configuration.limits, leniencies: context.configuration.leniencies)
+        connection.parser.startNewMessage()
         bytes.withUnsafeBytes { raw in
-            let (event, _) = parser.parse(raw)
+            let (event, _) = connection.parser.parse(raw)
             switch event {
             case .head:
-                var requestHead = parser.head
+                var requestHead = connection.parser.head
                 requestHead.version = .http2
                 accept(IncomingRequest(head: requestHead, bytes: raw, body: requestBody(), isHead: isHeadRequest), headBytes: raw)
             case .error(let error):
