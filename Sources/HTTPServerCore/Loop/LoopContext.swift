@@ -88,6 +88,10 @@ final class LoopContext {
     /// (Connection+ReceivingBody); one such receive runs at a time per loop. Allocated at the first
     /// use, freed in `deinit`. Unchecked exclusivity: loop thread only.
     @exclusivity(unchecked) private var receiveBuffer: UnsafeMutableRawBufferPointer?
+    /// Where an HTTP/2 connection gathers the frames of one flush into one write
+    /// (``HTTP2Connection/flushOutput(budget:)``; empty again when the flush returns). Allocated at
+    /// the first use, freed in `deinit`. Unchecked exclusivity: loop thread only.
+    @exclusivity(unchecked) private var frameBuffer: UnsafeMutableRawBufferPointer?
 
     init(loop: Loop, configuration: ServerConfiguration, responder: any Responder, serverInfo: ServerInfo,
          stopDeadline: StopDeadline = StopDeadline(), clock: ServerClock? = nil) {
@@ -117,6 +121,15 @@ final class LoopContext {
     deinit {
         serverLine.deallocate()
         receiveBuffer?.deallocate()
+        frameBuffer?.deallocate()
+    }
+
+    /// The buffer HTTP/2 frames are gathered in (see ``frameBuffer``).
+    var frameScratch: UnsafeMutableRawBufferPointer {
+        if let frameBuffer { return frameBuffer }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: LoopContext.receiveScratchSize, alignment: 16)
+        frameBuffer = buffer
+        return buffer
     }
 
     /// The buffer for receiving body bytes on demand (see ``receiveBuffer``).
