@@ -190,4 +190,21 @@ import WSGIServer
         #expect(result.withLock { $0?.output } == "finished 2")
         #expect(stopped.wait(timeout: .now() + 10) == .success)
     }
+
+    /// What exists for HTTP/1.1 works over HTTP/2: workers, the access log (`%(H)s` is `HTTP/2.0`,
+    /// as gunicorn prints it), the JSON log's protocol, and the metrics listener's counts.
+    @Test func workersAndTheAccessLogOverHTTP2() throws {
+        let textLog = CommandLineTests.temporaryPath("h2.log")
+        defer { unlink(textLog) }
+        let server = try ServerProcess([
+            "--workers", "2", "--app", "echo", "--access-logfile", textLog, "--access-logformat", "%(r)s %(s)s %(H)s", "--bind", "127.0.0.1:0",
+        ])
+        let url = "http://127.0.0.1:\(server.port)"
+        let result = try Self.curl(["--http2-prior-knowledge", "\(url)/status/201", "-o", "/dev/null", "-w", "%{http_version} %{http_code}"])
+        #expect(result.output == "2 201", "\(result.output)")
+        let line = CommandLineTests.lines(of: textLog, count: 1).first
+        #expect(line == "GET /status/201 HTTP/2.0 201 HTTP/2.0", "\(line ?? "no line")")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+    }
 }
