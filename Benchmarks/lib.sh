@@ -240,6 +240,31 @@ start_nginx() {
     done
 }
 
+# record_run ROUND SCENARIO SERVER TICKS UNITS RATE: appends a run to $RAW and logs it. The CPU per
+# unit is microseconds per request, or seconds per GiB when UNITS is "GiB" (one GiB sent).
+record_run() {
+    local round=$1 sc=$2 srv=$3 ticks=$4 units=$5 rate=$6 per
+    if [ "$units" = GiB ]; then
+        per=$(awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+    else
+        per=$(awk -v t="$ticks" -v hz="$CLK_TCK" -v n="$units" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$sc" "$srv" "$per" "$rate" >>"$RAW"
+    log "  round $round $sc $srv: cpu/unit $per, rate $rate"
+}
+
+# interleave_rounds: measure ROUND SCENARIO SERVER for every round and scenario, ours and nginx
+# in turn, the order swapped every round (neither always runs on a warmer machine).
+interleave_rounds() {
+    local round sc srv order
+    for round in $(seq 1 "$ROUNDS"); do
+        for sc in $SCENARIOS; do
+            if [ $((round % 2)) -eq 1 ]; then order="ours nginx"; else order="nginx ours"; fi
+            for srv in $order; do measure "$round" "$sc" "$srv"; done
+        done
+    done
+}
+
 # Raises the open-file limit to at least $1 (root may raise the hard limit too).
 raise_nofile() {
     local want=$1

@@ -81,47 +81,17 @@ measure() {
             run_client "$out" "$err" curl -sk -o /dev/null -w '%{size_download} %{speed_download}\n' "https://$HOST:$SERVER_PORT$path" ||
                 die "curl failed: $(tail -n 3 "$err")"
             [ "$(awk '{ print $1 }' "$out")" = "$GIB" ] || die "$srv sent $(awk '{ print $1 }' "$out") bytes, not 1 GiB"
-            units=1
+            units=GiB
             rate=$(awk '{ printf "%.0f", $2 / 1000000 }' "$out")
             ;;
     esac
     check_alive
     after=$(cpu_ticks "$SERVER_PID")
     stop_server
-    # CPU per unit: microseconds per request (h, k), seconds per GiB (s).
-    local per
-    if [ "$sc" = s ]; then
-        per=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-    else
-        per=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$units" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
-    fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$sc" "$srv" "$per" "$rate" >>"$RAW"
-    log "  round $round $sc $srv: cpu/unit $per, rate $rate"
+    record_run "$round" "$sc" "$srv" $((after - before)) "$units" "$rate"
 }
 
-for round in $(seq 1 "$ROUNDS"); do
-    for sc in $SCENARIOS; do
-        if [ $((round % 2)) -eq 1 ]; then order="ours nginx"; else order="nginx ours"; fi
-        for srv in $order; do measure "$round" "$sc" "$srv"; done
-    done
-done
+interleave_rounds
 
-# The table: medians and spreads per scenario and server, and the ratio of the medians.
-python3 - "$RAW" <<'EOF'
-import statistics, sys
-rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
-names = {"h": ("handshakes (new connection per request)", "us CPU/req", "req/s"),
-         "k": ("keep-alive hello over TLS, 64 conns", "us CPU/req", "req/s"),
-         "s": ("1 GiB streamed over TLS", "CPU s/GiB", "MB/s")}
-print(f"{'scenario':<42} {'unit':<11} {'swift-wsgi':>18} {'nginx':>18} {'ratio':>6} {'rate ours/nginx':>22}")
-for sc in [s for s in "hks" if any(r[1] == s for r in rows)]:
-    def figures(server, column):
-        return [float(r[column]) for r in rows if r[1] == sc and r[2] == server]
-    ours, theirs = figures("ours", 3), figures("nginx", 3)
-    rate_ours, rate_theirs = figures("ours", 4), figures("nginx", 4)
-    cell = lambda v: f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"
-    ratio = statistics.median(ours) / statistics.median(theirs)
-    rates = f"{statistics.median(rate_ours):.0f} / {statistics.median(rate_theirs):.0f}"
-    title, unit, _ = names[sc]
-    print(f"{title:<42} {unit:<11} {cell(ours):>18} {cell(theirs):>18} {ratio:>5.2f}x {rates:>22}")
-EOF
+python3 "$BENCH_DIR/ratio_table.py" "$RAW" "h=handshakes (new connection per request)=us CPU/req" \
+    "k=keep-alive hello over TLS, 64 conns=us CPU/req" "s=1 GiB streamed over TLS=CPU s/GiB"
