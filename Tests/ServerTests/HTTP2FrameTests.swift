@@ -25,6 +25,11 @@ import WSGIServer
             case "/big":
                 try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
                 return ResponseBody((0..<64).lazy.map { _ in Bytes([UInt8](repeating: UInt8(ascii: "b"), count: 16384)) })
+            case "/echo":
+                let body = try environ.input.read()
+                let trailer = environ["HTTP_X_CHECKSUM"] ?? "none"
+                try startResponse("200 OK", [("Content-Type", "text/plain")])
+                return [Bytes(utf8: "\(String(decoding: body.array, as: UTF8.self)) trailer=\(trailer)")]
             default:
                 try startResponse("200 OK", [("Content-Type", "text/plain")])
                 return [Bytes(utf8: "Hello")]
@@ -91,5 +96,24 @@ import WSGIServer
         defer { server.stop() }
         #expect(try Self.run("hpack-bomb", port: server.port) == "ok hpack-bomb 431")
         try Self.stillServes(server)
+    }
+
+    /// PING and SETTINGS frames (each owing an answer) sent by the thousand: GOAWAY
+    /// ENHANCE_YOUR_CALM (11), and the server goes on.
+    @Test(arguments: ["ping-flood", "settings-flood"])
+    func controlFrameFloodsEndTheConnection(flood: String) throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        let line = try Self.run(flood, port: server.port)
+        #expect(line == "ok \(flood) 11" || line == "ok \(flood) closed", "\(line)")
+        try Self.stillServes(server)
+    }
+
+    /// Trailers after a request body are accepted and not given to the application (as HTTP/1.1's
+    /// chunked trailers are not).
+    @Test func trailersAreIgnoredSafely() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        #expect(try Self.run("trailers", port: server.port) == "ok trailers 200 hello trailer=none")
     }
 }

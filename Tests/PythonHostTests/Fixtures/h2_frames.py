@@ -13,7 +13,7 @@ import time
 import h2.config
 import h2.connection
 import h2.events
-from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, RstStreamFrame, SettingsFrame
+from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, PingFrame, SettingsFrame
 
 
 def connect(port):
@@ -185,7 +185,46 @@ def hpack_bomb(port):
     print("ok hpack-bomb", status or "reset")
 
 
+def control_flood(port, frame):
+    """Control frames that each need an answer, sent faster than the answers are read."""
+    sock = raw_connection(port)
+    try:
+        sock.sendall(frame.serialize() * 5000)
+    except OSError:
+        pass
+    return goaway_code(sock)
+
+
+def ping_flood(port):
+    frame = PingFrame(0)
+    frame.opaque_data = b"12345678"
+    print("ok ping-flood", control_flood(port, frame))
+
+
+def settings_flood(port):
+    frame = SettingsFrame(0)
+    frame.settings = {SettingsFrame.MAX_CONCURRENT_STREAMS: 100}
+    print("ok settings-flood", control_flood(port, frame))
+
+
+def trailers(port):
+    """A request body followed by trailers: the body reaches the application, the trailers do
+    not, and the response is normal."""
+    sock, conn = connect(port)
+    stream = conn.get_next_available_stream_id()
+    conn.send_headers(stream, [(":method", "POST"), (":path", "/echo"), (":scheme", "http"), (":authority", "localhost")])
+    conn.send_data(stream, b"hello")
+    conn.send_headers(stream, [("x-checksum", "abc")], end_stream=True)
+    sock.sendall(conn.data_to_send())
+    seen = events_until(sock, conn, ended(stream))
+    status = next(dict(e.headers).get(":status") for e in seen if isinstance(e, h2.events.ResponseReceived))
+    print("ok trailers", status, body_of(seen, stream).decode())
+
+
 CASES = {
+    "ping-flood": ping_flood,
+    "settings-flood": settings_flood,
+    "trailers": trailers,
     "reset-mid-response": reset_mid_response,
     "stalled-reader": stalled_reader,
     "rapid-reset": rapid_reset,
