@@ -70,9 +70,17 @@ final class ServerLoop {
         wakeup.setCallback { [unowned self] in self.handleMail() }
         context.connectionClosed = { [unowned self] connection in self.connectionDidClose(connection) }
         if context.configuration.http2.mode != .off {
+            // The preface on a plain socket (h2c), or over TLS when ALPN chose nothing (a client
+            // with prior knowledge that does not send ALPN).
             context.switchToHTTP2 = { [unowned self] connection, received in
-                guard let stream = connection.transport as? SocketStream else { return connection.close() }
-                serveHTTP2(id: connection.id, transport: stream, info: connection.info, received: received) { stream.delegate = $0 }
+                let transport = connection.transport
+                serveHTTP2(id: connection.id, transport: transport, info: connection.info, received: received) { http2 in
+                    if let stream = transport as? SocketStream {
+                        stream.delegate = http2
+                    } else if let tls = transport as? TLSTransport {
+                        tls.attach(http2)
+                    }
+                }
             }
         }
         if let pool {
