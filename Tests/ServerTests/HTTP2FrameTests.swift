@@ -13,6 +13,8 @@ import WSGIServer
 @Suite struct HTTP2FrameTests {
     final class Probe: Sendable {
         let closed = Counter()
+        /// `/hold` reads its body only once `/release` was requested.
+        let release = DispatchSemaphore(value: 0)
     }
 
     static func server(probe: Probe, threads: Int = 0) throws -> TestServer {
@@ -25,6 +27,15 @@ import WSGIServer
             case "/big":
                 try startResponse("200 OK", [("Content-Type", "application/octet-stream")])
                 return ResponseBody((0..<64).lazy.map { _ in Bytes([UInt8](repeating: UInt8(ascii: "b"), count: 16384)) })
+            case "/hold":
+                probe.release.wait()
+                let body = try environ.input.read()
+                try startResponse("200 OK", [("Content-Type", "text/plain")])
+                return [Bytes(utf8: "read \(body.count)")]
+            case "/release":
+                probe.release.signal()
+                try startResponse("200 OK", [("Content-Type", "text/plain")])
+                return [Bytes(utf8: "released")]
             case "/echo":
                 let body = try environ.input.read()
                 let trailer = environ["HTTP_X_CHECKSUM"] ?? "none"
@@ -115,5 +126,14 @@ import WSGIServer
         let server = try Self.server(probe: Probe())
         defer { server.stop() }
         #expect(try Self.run("trailers", port: server.port) == "ok trailers 200 hello trailer=none")
+    }
+
+    /// On application threads a body is read as it arrives, and the peer's window opens by what
+    /// the application read: nothing beyond the first window waits in the server while the
+    /// application has not read (RFC 9113 flow control as backpressure).
+    @Test func theWindowOpensAsTheApplicationReads() throws {
+        let server = try Self.server(probe: Probe(), threads: 2)
+        defer { server.stop() }
+        #expect(try Self.run("window-until-read", port: server.port) == "ok window-until-read 65535 0 read 1048576")
     }
 }

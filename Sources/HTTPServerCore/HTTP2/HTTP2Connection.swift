@@ -311,13 +311,12 @@ extension HTTP2Connection: HTTP2SessionDelegate {
     }
 
     func streamHeadEnded(_ stream: Int32, endsStream: Bool) {
-        if endsStream { streams[stream]?.requestEnded() }
+        streams[stream]?.headEnded(endsStream: endsStream)
     }
 
     func stream(_ stream: Int32, received bytes: UnsafeRawBufferPointer) {
-        streams[stream]?.receiveBody(bytes)
-        // Stored (memory or spool file): the window opens again.
-        session.consume(bytes.count, stream: stream)
+        // Bytes stored, or of a stream gone, open the window at once; a streamed body's as read.
+        session.consume(streams[stream]?.receiveBody(bytes) ?? bytes.count, stream: stream)
     }
 
     func streamInputEnded(_ stream: Int32) {

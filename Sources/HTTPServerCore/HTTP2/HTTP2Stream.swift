@@ -6,19 +6,24 @@ import SharedBytes
 /// One HTTP/2 stream: its request arriving, then its application's response leaving as DATA
 /// frames, one part at a time.
 ///
-/// The request: fields gather into an ``HTTP2RequestHead``; the body is spooled (memory, then a
-/// file) and its window opens as it is stored; once the request is complete (END_STREAM) it is
-/// handed to a request handler as an HTTP/1.1 request would be. The response: the application's
-/// parts go into ``queue``; nghttp2 copies the queue into DATA frames as the peer's windows allow
-/// (``read(into:)``), and the next part is asked for only once the queue is empty: a slow stream
-/// holds one part, and never blocks the others.
+/// The request: fields gather into an ``HTTP2RequestHead``, read as an HTTP/1.1 head would be and
+/// handed to a request handler. With application threads and a body, that happens at once and the
+/// application reads the body as it arrives (``StreamedBody``, full duplex): the peer's window
+/// opens by what the application read, so an upload never waits here beyond the window. Otherwise
+/// the body is spooled (memory, then a file), its window opening as it is stored, and the request
+/// goes to the handler once complete (END_STREAM), as an application on the loop thread must never
+/// wait for the network. The response: the application's parts go into ``queue``; nghttp2 copies
+/// the queue into DATA frames as the peer's windows allow (``read(into:)``), and the next part is
+/// asked for only once the queue is empty: a slow stream holds one part, and never blocks the
+/// others.
 ///
 /// Ownership: its connection's registry holds it from the first HEADERS frame until nghttp2
 /// closes the stream; it holds its connection `unowned` (the connection outlives its streams).
-/// Thread: the loop's, except what its ``PoolChannel`` carries.
+/// Thread: the loop's, except what its ``PoolChannel`` and its ``StreamedBody`` carry.
 final class HTTP2Stream: PartSink {
+    /// Where the response is.
     enum Phase {
-        /// The request's head or body is arriving.
+        /// Not started: the request is arriving.
         case receiving
         /// The application answers: parts are pulled while the queue is empty.
         case running
@@ -28,16 +33,29 @@ final class HTTP2Stream: PartSink {
         case finished
     }
 
+    /// Where the request body goes (orthogonal to the response: with a streamed body the response
+    /// may run while the body arrives).
+    enum Incoming {
+        /// Stored until the request is complete (created at the first DATA).
+        case spooled(SpooledBody?)
+        /// Read by the application while it arrives; `delivered` bytes appended so far, `opened`
+        /// of them given back to the peer's window.
+        case streamed(StreamedBody, delivered: Int, opened: Int)
+        /// Complete, or no longer wanted (answered, reset): further DATA is only counted back
+        /// into the window.
+        case done
+    }
+
     let id: Int32
     private unowned let connection: HTTP2Connection
     private var context: LoopContext { connection.context }
     private(set) var phase = Phase.receiving
+    private var incoming = Incoming.spooled(nil)
 
     // The request.
     private var head = HTTP2RequestHead()
     /// Set when a field went past the head's limit: the request is answered 431 once complete.
     private var headTooLarge = false
-    private var body: SpooledBody?
     private var bodyLength = 0
     private var isHeadRequest = false
 
@@ -71,26 +89,83 @@ final class HTTP2Stream: PartSink {
         return true
     }
 
-    func receiveBody(_ bytes: UnsafeRawBufferPointer) {
-        guard case .receiving = phase else { return }
-        do {
-            let configuration = context.configuration
-            let body = self.body ?? SpooledBody(
-                memoryThreshold: configuration.bodyMemoryThreshold, spoolDirectory: configuration.spoolDirectory, expectedLength: nil)
-            self.body = body
-            try body.append(bytes)
-            bodyLength += bytes.count
-        } catch {
-            context.logger.error("cannot store request body", metadata: ["peer": "\(connection.peerDescription)", "error": "\(error)"])
-            respondWithError(status: 500, detail: "the request body could not be stored")
+    /// The head is complete. Without a body the request is complete too; with one, on application
+    /// threads, the application starts now and reads the body as it arrives.
+    func headEnded(endsStream: Bool) {
+        if endsStream { return requestEnded() }
+        guard !headTooLarge, let resume = context.resumeConnection else { return }
+        let connectionID = connection.id
+        let responder = context.responder
+        let body = StreamedBody(expectsContinue: false, arrival: .windowed(wake: { resume(connectionID) }, willWait: { responder.threadWillWait() }))
+        incoming = .streamed(body, delivered: 0, opened: 0)
+        startRequest(body: RequestBody(.streamed(body)), bodyLength: 0)
+    }
+
+    /// Body bytes arrived. Returns how many of them the peer's window gets back now: those
+    /// stored or dropped; a streamed body's come back as the application reads them.
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        switch incoming {
+        case .spooled(let spooled):
+            do {
+                let configuration = context.configuration
+                let body = spooled ?? SpooledBody(
+                    memoryThreshold: configuration.bodyMemoryThreshold, spoolDirectory: configuration.spoolDirectory, expectedLength: nil)
+                incoming = .spooled(body)
+                try body.append(bytes)
+                bodyLength += bytes.count
+            } catch {
+                context.logger.error("cannot store request body", metadata: ["peer": "\(connection.peerDescription)", "error": "\(error)"])
+                incoming = .done
+                respondWithError(status: 500, detail: "the request body could not be stored")
+            }
+            return bytes.count
+        case .streamed(let body, let delivered, let opened):
+            body.append(bytes)
+            incoming = .streamed(body, delivered: delivered + bytes.count, opened: opened)
+            return 0
+        case .done:
+            return bytes.count
         }
     }
 
-    /// The request is complete: the head is read as an HTTP/1.1 head would be, and the response
-    /// starts (on this thread, or on an application thread).
+    /// The request is complete (END_STREAM): a streamed body ends; a spooled request starts.
     func requestEnded() {
-        guard case .receiving = phase else { return }
-        guard !headTooLarge else { return respondWithError(status: 431, detail: "request header fields too large") }
+        switch incoming {
+        case .streamed(let body, _, _):
+            body.finish()
+            stopReceiving()
+        case .spooled(let body):
+            incoming = .done
+            body?.finish()
+            guard case .receiving = phase else { return }
+            guard !headTooLarge else { return respondWithError(status: 431, detail: "request header fields too large") }
+            startRequest(body: body.map { RequestBody(.spooled($0)) }, bodyLength: bodyLength)
+        case .done:
+            break
+        }
+    }
+
+    /// Gives the peer's window back what the application read of a streamed body. Returns whether
+    /// it opened anything (WINDOW_UPDATE to send).
+    private func openWindow() -> Bool {
+        guard case .streamed(let body, let delivered, let opened) = incoming else { return false }
+        let read = body.takeReadCount()
+        guard read > 0 else { return false }
+        incoming = .streamed(body, delivered: delivered, opened: opened + read)
+        connection.session.consume(read, stream: id)
+        return true
+    }
+
+    /// No more of the body is wanted here (complete, answered, reset): what the window still owes
+    /// the peer is given back, so the connection's window never shrinks for good.
+    private func stopReceiving() {
+        if case .streamed(_, let delivered, let opened) = incoming { connection.session.consume(delivered - opened, stream: id) }
+        incoming = .done
+    }
+
+    /// Reads the head as an HTTP/1.1 head and hands the request to its handler (or answers the
+    /// refusal the parser gives).
+    private func startRequest(body: RequestBody?, bodyLength: Int) {
         let bytes = head.http1Head(bodyLength: bodyLength)
         isHeadRequest = head.isHead
         connection.parser.startNewMessage()
@@ -100,7 +175,7 @@ final class HTTP2Stream: PartSink {
             case .head:
                 var requestHead = connection.parser.head
                 requestHead.version = .http2
-                accept(IncomingRequest(head: requestHead, bytes: raw, body: requestBody(), isHead: isHeadRequest), headBytes: raw)
+                accept(IncomingRequest(head: requestHead, bytes: raw, body: body, isHead: isHeadRequest), headBytes: raw)
             case .error(let error):
                 context.refusalLog.log(context.logger, level: .info, "refused request", metadata: [
                     "peer": "\(connection.peerDescription)", "status": "\(error.status)", "reason": "\(error.reason)", "stream": "\(id)",
@@ -110,12 +185,6 @@ final class HTTP2Stream: PartSink {
                 respondWithError(status: 400, detail: "incomplete request head")
             }
         }
-    }
-
-    private func requestBody() -> RequestBody? {
-        guard let body else { return nil }
-        body.finish()
-        return RequestBody(.spooled(body))
     }
 
     private func accept(_ request: borrowing IncomingRequest, headBytes: UnsafeRawBufferPointer) {
@@ -148,7 +217,8 @@ final class HTTP2Stream: PartSink {
     /// Asks the application for its next part when the queue is empty. Returns whether something
     /// changed (a part arrived, or the response ended): the caller resumes the stream's data then.
     func pull() -> Bool {
-        guard case .running = phase, queue.isEmpty else { return false }
+        let opened = openWindow()
+        guard case .running = phase, queue.isEmpty else { return opened }
         if var reading = file {
             do {
                 if let block = try reading.nextBlock() {
@@ -312,8 +382,8 @@ final class HTTP2Stream: PartSink {
         if error != .noError {
             context.logger.debug("stream reset", metadata: ["peer": "\(connection.peerDescription)", "stream": "\(id)", "error": "\(error)"])
         }
-        // A body still arriving was never given to an application: it goes with the stream.
-        body = nil
+        if case .streamed(let body, _, _) = incoming { body.abandon("the stream was reset before its body arrived") }
+        incoming = .done
         finishExchange(logged: false)
     }
 
@@ -329,6 +399,11 @@ final class HTTP2Stream: PartSink {
             if let accessRecord { context.logAccess(accessRecord, peer: connection.info, status: status, bytes: bodyBytes, elapsed: elapsed) }
             context.metrics?.responseCompleted(status: status, bytes: bodyBytes, nanoseconds: elapsed)
             context.responseCompleted()
+        }
+        if case .streamed(let body, _, _) = incoming {
+            // Answered before the body was all read: the rest is not wanted (RFC 9113 §8.1).
+            body.abandon("the response ended before the body was read")
+            stopReceiving()
         }
         let source = self.source.take()
         let channel = self.channel.take()

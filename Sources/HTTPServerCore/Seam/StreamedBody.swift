@@ -26,6 +26,11 @@ final class StreamedBody: Sendable {
         /// The application runs on the loop thread: a read with nothing unread has the connection
         /// receive more from the socket at once (``Connection/receiveBodyForReader()``).
         case readerReceives(BodyReceiver)
+        /// The application runs on an application thread and the protocol bounds what is unread
+        /// (HTTP/2's flow control: the peer sends no more than the window the loop opens). A read
+        /// that takes bytes wakes the loop (once until it collects them, ``takeReadCount()``) so
+        /// that it opens the window by as much.
+        case windowed(wake: @Sendable () -> Void, willWait: @Sendable () -> Void)
     }
 
     /// Unread bytes the loop buffers before it stops taking more.
@@ -43,6 +48,8 @@ final class StreamedBody: Sendable {
         var expectsContinue: Bool
         /// The reader waited for bytes: the loop sends `100 Continue` (once).
         var continueWanted = false
+        /// Bytes read since the loop last collected the count (``Arrival/windowed``).
+        var readSinceCollected = 0
 
         var unread: Int { buffer.count - start }
     }
@@ -69,6 +76,15 @@ final class StreamedBody: Sendable {
     /// Whether the loop may take more body bytes now; false records that it paused, so that the
     /// next read freeing room wakes it. (A reader that receives for itself only asks for more when
     /// it has read everything: the loop takes what it has.)
+    /// Bytes the reader took since the last call (``Arrival/windowed``): the loop opens the
+    /// peer's window by that much.
+    func takeReadCount() -> Int {
+        state.withLock { state in
+            defer { state.readSinceCollected = 0 }
+            return state.readSinceCollected
+        }
+    }
+
     var wantsMore: Bool {
         guard case .loopDelivers = arrival else { return true }
         return state.withLock { state in
@@ -134,7 +150,7 @@ final class StreamedBody: Sendable {
         }
         var willWait: @Sendable () -> Void = {}
         switch arrival {
-        case .loopDelivers(let wake, let beforeWaiting):
+        case .loopDelivers(let wake, let beforeWaiting), .windowed(let wake, let beforeWaiting):
             if asksForContinue { wake() }
             willWait = beforeWaiting
         case .readerReceives(let receiver):
@@ -161,11 +177,19 @@ final class StreamedBody: Sendable {
                 state.buffer.removeFirst(state.start)
                 state.start = 0
             }
+            if case .windowed = arrival {
+                // The first read since the loop collected the count tells it; later ones add up.
+                state.readSinceCollected += count
+                return (piece, state.readSinceCollected == count)
+            }
             let freedRoom = state.loopPaused && state.unread < StreamedBody.window
             if freedRoom { state.loopPaused = false }
             return (piece, freedRoom)
         }
-        if freedRoom, case .loopDelivers(let wake, _) = arrival { wake() }
+        switch arrival {
+        case .loopDelivers(let wake, _) where freedRoom, .windowed(let wake, _) where freedRoom: wake()
+        default: break
+        }
         return piece
     }
 }

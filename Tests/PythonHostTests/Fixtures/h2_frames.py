@@ -221,7 +221,55 @@ def trailers(port):
     print("ok trailers", status, body_of(seen, stream).decode())
 
 
+def window_until_read(port):
+    """An upload to an application (on an application thread) that has not read yet: the peer's
+    window stays shut after its first 64 KiB; once the application reads, the window opens as it
+    reads and the whole MiB arrives."""
+    sock, conn = connect(port)
+    stream = request(conn, "/hold", end_stream=False, method="POST")
+    total, sent = 1 << 20, 0
+
+    def send_what_the_window_allows():
+        nonlocal sent
+        while sent < total:
+            room = min(conn.local_flow_control_window(stream), conn.max_outbound_frame_size, total - sent)
+            if room <= 0:
+                break
+            conn.send_data(stream, b"u" * room, end_stream=sent + room == total)
+            sent += room
+        sock.sendall(conn.data_to_send())
+
+    send_what_the_window_allows()
+    held = sent
+    # Nothing reopens the stream's window while the application has not read.
+    updates = 0
+    sock.settimeout(0.3)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                raise SystemExit("closed while holding")
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.WindowUpdated) and event.stream_id == stream:
+                    updates += 1
+            sock.sendall(conn.data_to_send())
+    except socket.timeout:
+        pass
+    release = request(conn, "/release")
+    sock.sendall(conn.data_to_send())
+    seen = []
+    sock.settimeout(10)
+    while not ended(stream)(seen):
+        data = sock.recv(65536)
+        if not data:
+            raise SystemExit("closed")
+        seen += conn.receive_data(data)
+        send_what_the_window_allows()
+    print("ok window-until-read", held, updates, body_of(seen, stream).decode())
+
+
 CASES = {
+    "window-until-read": window_until_read,
     "ping-flood": ping_flood,
     "settings-flood": settings_flood,
     "trailers": trailers,
