@@ -8,6 +8,8 @@ import SharedBytes
 ///   room wakes the loop again;
 /// - on the loop thread, a read with nothing unread has the connection receive more right away
 ///   (blocking the loop, as a gunicorn sync worker blocks), so at most one receive's worth waits.
+/// - on an application thread under HTTP/2, the protocol's flow control bounds what waits: the
+///   loop opens the peer's window by what the application read (``Arrival/windowed``).
 ///
 /// `Expect: 100-continue` is answered when the application first waits for body bytes, not
 /// before: an application that answers without reading (a 401, a 413) spares the client the upload.
