@@ -9,7 +9,9 @@ public struct HTTP2Error: Error, CustomStringConvertible, Equatable {
     public var description: String { String(cString: nghttp2_strerror(code)) }
 
     /// The peer sent more than a limit allows (SETTINGS, PING, resets, CONTINUATION...).
-    public var isFlood: Bool { code == NGHTTP2_ERR_FLOODED.rawValue }
+    /// The peer sent more than a limit allows (SETTINGS, PING, resets, CONTINUATION...), or a
+    /// callback refused what it sent (empty DATA frames past their limit).
+    public var isFlood: Bool { code == NGHTTP2_ERR_FLOODED.rawValue || code == NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
 
     static func check(_ status: Int32) throws(HTTP2Error) {
         if status < 0 { throw HTTP2Error(code: status) }

@@ -15,6 +15,8 @@ public final class HTTP2Session {
     private var session: OpaquePointer?
     private unowned let delegate: any HTTP2SessionDelegate
     public let settings: HTTP2Settings
+    /// DATA frames received without payload nor END_STREAM (``HTTP2Settings/maxEmptyDataFrames``).
+    fileprivate var emptyDataFrames = 0
 
     public init(delegate: any HTTP2SessionDelegate, settings: HTTP2Settings) throws(HTTP2Error) {
         self.delegate = delegate
@@ -166,6 +168,11 @@ private let onFrameReceived: nghttp2_on_frame_recv_callback = { _, frame, user i
     switch UInt32(frame.pointee.hd.type) {
     case NGHTTP2_HEADERS.rawValue where frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST:
         delegate.streamHeadEnded(stream, endsStream: endsStream)
+    case NGHTTP2_DATA.rawValue where frame.pointee.hd.length == 0 && !endsStream:
+        // Nothing and no end: counted, and refused past the limit (the session ends).
+        let session = owner(user)
+        session.emptyDataFrames += 1
+        if session.emptyDataFrames > session.settings.maxEmptyDataFrames { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
     case NGHTTP2_HEADERS.rawValue, NGHTTP2_DATA.rawValue:
         if endsStream { delegate.streamInputEnded(stream) }
     default:

@@ -18,6 +18,9 @@ public struct HTTP2Settings: Sendable, Equatable {
     /// reset): past them the connection ends with GOAWAY.
     public var resetBurst: Int = 1000
     public var resetsPerSecond: Int = 33
+    /// DATA frames without payload or END_STREAM a connection may send (they cost a callback
+    /// each and carry nothing: a flood, CVE-2019-9518's class); past them, GOAWAY.
+    public var maxEmptyDataFrames: Int = 1000
 
     public init() {}
 }

@@ -136,4 +136,21 @@ import WSGIServer
         defer { server.stop() }
         #expect(try Self.run("window-until-read", port: server.port) == "ok window-until-read 65535 0 read 1048576")
     }
+
+    /// Empty DATA frames without end (CVE-2019-9518's class): GOAWAY ENHANCE_YOUR_CALM past 1,000.
+    @Test func anEmptyDataFloodEndsTheConnection() throws {
+        let server = try Self.server(probe: Probe(), threads: 2)
+        defer { server.stop() }
+        let line = try Self.run("empty-data-flood", port: server.port)
+        #expect(line == "ok empty-data-flood 11" || line == "ok empty-data-flood closed", "\(line)")
+        try Self.stillServes(server)
+    }
+
+    /// A field block HPACK cannot decode is a connection error: COMPRESSION_ERROR (9).
+    @Test func anHPACKDecodingErrorIsACompressionError() throws {
+        let server = try Self.server(probe: Probe())
+        defer { server.stop() }
+        #expect(try Self.run("hpack-error", port: server.port) == "ok hpack-error 9")
+        try Self.stillServes(server)
+    }
 }

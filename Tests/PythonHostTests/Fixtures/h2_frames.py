@@ -268,7 +268,34 @@ def window_until_read(port):
     print("ok window-until-read", held, updates, body_of(seen, stream).decode())
 
 
+def empty_data_flood(port):
+    """DATA frames with nothing in them and no END_STREAM, on an open stream, without end."""
+    sock = raw_connection(port)
+    headers = HeadersFrame(1)
+    headers.data = b"\x83\x84\x86\x41\x09localhost"  # POST, /, http, :authority localhost
+    headers.flags.add("END_HEADERS")
+    empty = DataFrame(1)
+    try:
+        sock.sendall(headers.serialize() + empty.serialize() * 5000)
+    except OSError:
+        pass
+    print("ok empty-data-flood", goaway_code(sock))
+
+
+def hpack_error(port):
+    """A field block that cannot be decoded (indexed field 0): COMPRESSION_ERROR (9)."""
+    sock = raw_connection(port)
+    headers = HeadersFrame(1)
+    headers.data = b"\x80"
+    headers.flags.add("END_HEADERS")
+    headers.flags.add("END_STREAM")
+    sock.sendall(headers.serialize())
+    print("ok hpack-error", goaway_code(sock))
+
+
 CASES = {
+    "empty-data-flood": empty_data_flood,
+    "hpack-error": hpack_error,
     "window-until-read": window_until_read,
     "ping-flood": ping_flood,
     "settings-flood": settings_flood,
