@@ -38,15 +38,15 @@ final class HTTP2Connection: LoopConnection, TransportClient {
     let info: ConnectionInfo
     let settings: HTTP2Settings
     private(set) var session: HTTP2Session!
-    /// Reads each stream's request as an HTTP/1.1 head (``HTTP2Stream/requestEnded()``), one at a
+    /// Reads each stream's request as an HTTP/1.1 head (when ``HTTP2Stream`` starts it), one at a
     /// time; its field table is valid while that request is handed to its handler.
     var parser: RequestParser
-    private var state = State.open
-    private var streams: [Int32: HTTP2Stream] = [:]
+    var state = State.open
+    var streams: [Int32: HTTP2Stream] = [:]
     /// Handlers whose last stream ended, for the next streams.
     private var idleHandlers: [any RequestHandler] = []
     /// A write the socket did not take at once is in flight (its bytes are owned by it).
-    private var writeInFlight = false
+    var writeInFlight = false
     private var deadline: UInt64 = 0
     private var timeout = Timeout.none
 
@@ -156,78 +156,6 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         }
     }
 
-    /// At most this much is written at once per event; the rest goes as a write in flight, whose
-    /// completion goes on: the loop's other connections get their turn meanwhile.
-    static let bytesPerTurn = 256 * 1024
-
-    /// Hands the session's frames to the transport, gathered into writes of up to 64 KiB (one
-    /// system call for a turn's responses rather than one per frame), while the socket takes them
-    /// and within `budget`; what it does not take, or what is past the budget, goes as one write
-    /// in flight.
-    /// - Returns: whether any frame was written (or put in flight).
-    @discardableResult
-    func flushOutput(budget: inout Int) -> Bool {
-        let batch = context.frameScratch
-        var wrote = false
-        while !writeInFlight, state != .closed {
-            // Gather frames (nghttp2's bytes are valid until its next call: copied at once).
-            var filled = 0
-            do {
-                while filled < batch.count, let output = try session.nextOutput() {
-                    let fits = min(output.count, batch.count - filled)
-                    UnsafeMutableRawBufferPointer(rebasing: batch[filled..<(filled + fits)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: output[..<fits]))
-                    filled += fits
-                    if fits < output.count {
-                        // A frame larger than what is left: the batch goes with the rest of it.
-                        return send(UnsafeRawBufferPointer(rebasing: batch[..<filled]), then: UnsafeRawBufferPointer(rebasing: output[fits...]), budget: &budget)
-                    }
-                }
-            } catch {
-                context.logger.error("HTTP/2 session failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
-                close()
-                return false
-            }
-            guard filled > 0 else { return wrote }
-            wrote = true
-            guard send(UnsafeRawBufferPointer(rebasing: batch[..<filled]), then: nil, budget: &budget) else { return true }
-        }
-        return wrote
-    }
-
-    /// Writes `bytes` (then `more`) as far as the socket takes them within `budget`; the rest is
-    /// copied into a write in flight. Returns false once a write is in flight or failed.
-    private func send(_ bytes: UnsafeRawBufferPointer, then more: UnsafeRawBufferPointer?, budget: inout Int) -> Bool {
-        do {
-            var buffers = WriteBuffers()
-            buffers.append(bytes)
-            if let more { buffers.append(more) }
-            let total = bytes.count + (more?.count ?? 0)
-            let taken = budget > 0 ? try transport.tryWrite(buffers) : 0
-            budget -= taken
-            guard taken < total else { return true }
-            let rest = OwnedBytes(total - taken)
-            var skip = taken
-            var filled = 0
-            for piece in [bytes, more ?? UnsafeRawBufferPointer(start: nil, count: 0)] {
-                let start = min(skip, piece.count)
-                skip -= start
-                let part = UnsafeRawBufferPointer(rebasing: piece[start...])
-                UnsafeMutableRawBufferPointer(rebasing: rest.bytes[filled..<(filled + part.count)]).copyMemory(from: part)
-                filled += part.count
-            }
-            var pending = WriteBuffers()
-            pending.append(UnsafeRawBufferPointer(rest.bytes))
-            writeInFlight = true
-            try transport.write(pending, keepingAlive: rest)
-            return false
-        } catch {
-            context.logger.debug("write failed; closing", metadata: ["peer": "\(peerDescription)", "error": "\(error)"])
-            close()
-            return false
-        }
-    }
-
     /// A connection error from the peer: GOAWAY goes out (nghttp2 queued it, or a flood's here),
     /// then the connection closes. The GOAWAY is what is logged (``sessionSentGoAway(error:)``).
     private func fail(_ error: HTTP2Error) {
@@ -248,7 +176,7 @@ final class HTTP2Connection: LoopConnection, TransportClient {
 
     // MARK: Timeouts, draining, closing
 
-    private func arm(_ kind: Timeout) {
+    func arm(_ kind: Timeout) {
         timeout = kind
         deadline = kind == .none ? 0 : context.now + context.milliseconds(for: kind)
     }
@@ -296,62 +224,4 @@ final class HTTP2Connection: LoopConnection, TransportClient {
         idleHandlers.removeAll()
         context.connectionClosed(self)
     }
-}
-
-// MARK: - The session's events
-
-extension HTTP2Connection: HTTP2SessionDelegate {
-    func streamOpened(_ stream: Int32) {
-        streams[stream] = HTTP2Stream(id: stream, connection: self)
-        arm(.none)
-    }
-
-    func stream(_ stream: Int32, field name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
-        streams[stream]?.addField(name: name, value: value) ?? false
-    }
-
-    func streamHeadEnded(_ stream: Int32, endsStream: Bool) {
-        streams[stream]?.headEnded(endsStream: endsStream)
-    }
-
-    func stream(_ stream: Int32, received bytes: UnsafeRawBufferPointer) {
-        // Bytes stored, or of a stream gone, open the window at once; a streamed body's as read.
-        session.consume(streams[stream]?.receiveBody(bytes) ?? bytes.count, stream: stream)
-    }
-
-    func streamInputEnded(_ stream: Int32) {
-        streams[stream]?.requestEnded()
-    }
-
-    func streamClosed(_ stream: Int32, error: HTTP2ErrorCode) {
-        streams.removeValue(forKey: stream)?.closed(error: error)
-    }
-
-    func stream(_ stream: Int32, readInto buffer: UnsafeMutableRawBufferPointer) -> BodyRead {
-        streams[stream]?.read(into: buffer) ?? .fail
-    }
-
-    /// One log line per connection ended for a flood or a protocol error, rate-limited as the
-    /// refusals of HTTP/1.1 are (a flood of such connections is a few lines a second).
-    func sessionSentGoAway(error: HTTP2ErrorCode) {
-        context.refusalLog.log(context.logger, level: .info, "HTTP/2 connection ended with GOAWAY", metadata: [
-            "peer": "\(peerDescription)", "error": "\(error)",
-        ], now: context.now)
-        if state == .open || state == .goingAway { state = .failing }
-    }
-
-    func sessionReported(_ message: String) {
-        context.logger.debug("HTTP/2", metadata: ["peer": "\(peerDescription)", "detail": "\(message)"])
-    }
-}
-
-/// Frames copied for a write in flight; freed when the write completed.
-private final class OwnedBytes {
-    let bytes: UnsafeMutableRawBufferPointer
-
-    init(_ count: Int) {
-        bytes = .allocate(byteCount: count, alignment: 1)
-    }
-
-    deinit { bytes.deallocate() }
 }
