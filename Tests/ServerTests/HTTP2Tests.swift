@@ -207,4 +207,29 @@ import WSGIServer
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
     }
+
+    /// Over a unix socket (whose peer is trusted as a proxy) and with the metrics listener: the
+    /// forwarded client address reaches the environ and the streams are counted as requests.
+    @Test func aUnixSocketProxyTrustAndMetricsOverHTTP2() throws {
+        let path = CommandLineTests.temporaryPath("h2.sock")
+        let metricsPort = try freeTCPPort()
+        let server = try ServerProcess(["--app", "echo", "--bind", "unix:\(path)", "--metrics-bind", "127.0.0.1:\(metricsPort)"])
+        let result = try Self.curl(["--http2-prior-knowledge", "--unix-socket", path, "http://localhost/environ", "-H", "X-Forwarded-For: 203.0.113.4"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let environ = object?["environ"] as? [String: String] ?? [:]
+        #expect(environ["SERVER_PROTOCOL"] == "HTTP/2", "\(result.output)")
+        #expect(environ["REMOTE_ADDR"] == "203.0.113.4")
+        for _ in 0..<4 {
+            let status = try Self.curl(["--http2-prior-knowledge", "--unix-socket", path, "http://localhost/status/201", "-o", "/dev/null", "-w", "%{http_version} %{http_code}"])
+            #expect(status.output == "2 201", "\(status.output)")
+        }
+        var text = ""
+        _ = try eventually {
+            text = try RawClient(port: metricsPort).exchange("GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n").bodyText
+            return text.contains(#"wsgi_requests_total{status="2xx"} 5"#)
+        }
+        #expect(text.contains(#"wsgi_requests_total{status="2xx"} 5"#), "\(text)")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+    }
 }
