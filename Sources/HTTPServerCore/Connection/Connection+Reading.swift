@@ -158,14 +158,13 @@ extension Connection {
         }
         // Made where it is handed over (a `var` request was copied whole: ~150 instructions).
         let request = IncomingRequest(head: parser.head, bytes: headBytes, body: exchange.body, isHead: isHead, receivedAt: receivedAt)
-        if let probe = context.configuration.healthCheck,
-           probe.matches(path: UnsafeRawBufferPointer(rebasing: headBytes[parser.head.path]), method: method) {
-            // The server answers its load balancer itself (HealthCheck).
+        switch ServerAnswer.to(request, context: context) {
+        case .healthCheck(let source)?:
             exchange.request.isLogged = false
-            exchange.source = probe.response()
-        } else if context.servesStaticFiles, let file = StaticMount.response(for: request, mounts: context.configuration.staticMounts) {
-            exchange.source = file
-        } else {
+            exchange.source = source
+        case .staticFile(let source)?:
+            exchange.source = source
+        case nil:
             exchange.source = handler.accept(request)
         }
         state = .readingBody

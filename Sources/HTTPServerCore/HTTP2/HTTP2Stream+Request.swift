@@ -116,14 +116,13 @@ extension HTTP2Stream {
             accessRecord = record
             context.accessLog?.begin(record, head: request.head, headBytes: headBytes)
         }
-        let method = UnsafeRawBufferPointer(rebasing: headBytes[request.head.method])
-        if let probe = context.configuration.healthCheck,
-           probe.matches(path: UnsafeRawBufferPointer(rebasing: headBytes[request.head.path]), method: method) {
+        switch ServerAnswer.to(request, context: context) {
+        case .healthCheck(let answer)?:
             accessRecord = nil
-            source = probe.response()
-        } else if context.servesStaticFiles, let file = StaticMount.response(for: request, mounts: context.configuration.staticMounts) {
-            source = file
-        } else {
+            source = answer
+        case .staticFile(let answer)?:
+            source = answer
+        case nil:
             let handler = connection.takeHandler()
             self.handler = handler
             source = handler.accept(request)

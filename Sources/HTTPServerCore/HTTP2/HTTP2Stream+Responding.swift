@@ -153,7 +153,7 @@ extension HTTP2Stream {
     /// A request refused before any application saw it: a short text answer.
     func respondWithError(status: Int, detail: String) {
         self.status = status
-        let text = Bytes(Array("\(status) \(ErrorResponse.reasonPhrase(status)): \(detail)\n".utf8))
+        let text = Bytes(utf8: ErrorResponse.text(status: status, detail: detail))
         var fields = HTTP2Fields(status: status)
         fields.append(name: "content-type", value: "text/plain; charset=utf-8")
         fields.append(name: "content-length", value: String(text.count))

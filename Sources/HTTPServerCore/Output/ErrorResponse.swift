@@ -4,7 +4,7 @@ enum ErrorResponse {
     /// Queues `status reason` with a one-line text body in the loop's output queue.
     static func write(status: Int, detail: String, context: LoopContext) {
         let phrase = reasonPhrase(status)
-        let body = "\(status) \(phrase): \(detail)\n"
+        let body = text(status: status, detail: detail)
         context.out.withScratch { buffer in
             buffer.append("HTTP/1.1 ")
             buffer.appendDecimal(status)
@@ -18,6 +18,12 @@ enum ErrorResponse {
             buffer.append("\r\n")
             buffer.append(Array(body.utf8))
         }
+    }
+
+    /// The short body of a refusal, the same for every protocol: `431 Request Header Fields Too
+    /// Large: detail`.
+    static func text(status: Int, detail: String) -> String {
+        "\(status) \(reasonPhrase(status)): \(detail)\n"
     }
 
     static func reasonPhrase(_ status: Int) -> String {
